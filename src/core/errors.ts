@@ -1,0 +1,50 @@
+/**
+ * Every failure gatehouse reports has a class and a stable `code`; callers match on `code`.
+ * Messages never carry tokens, keys or upstream secrets. Each code is documented in docs/errors.md.
+ */
+export abstract class GatehouseError extends Error {
+  abstract readonly code: `GH_${string}`
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** gatehouse.yaml is missing a value, has a wrong type, or names something that does not exist. */
+export class ConfigError extends GatehouseError {
+  readonly code = 'GH_CONFIG'
+  /** Every problem found, each already formatted as `path:line:col: message`. */
+  readonly problems: string[]
+  constructor (problems: string[]) {
+    super(problems.join('\n'))
+    this.problems = problems
+  }
+}
+
+/** Bytes from a peer that break the protocol's framing or grammar. */
+export class ProtocolError extends GatehouseError { readonly code = 'GH_PROTOCOL' }
+
+/** A credential was missing, malformed, expired or not trusted. The message is safe to show the caller. */
+export class AuthError extends GatehouseError { readonly code = 'GH_AUTH' }
+
+/** Policy files that failed to load; problems formatted as `path:line:col: message`. */
+export class PolicyLoadError extends GatehouseError {
+  readonly code = 'GH_POLICY_LOAD'
+  readonly problems: string[]
+  constructor (problems: string[]) {
+    super(problems.join('\n'))
+    this.problems = problems
+  }
+}
+
+/** The upstream service could not be reached or broke the connection. */
+export class UpstreamError extends GatehouseError { readonly code = 'GH_UPSTREAM' }
+
+/** A client sent nothing (or too little) within the handshake deadline. */
+export class HandshakeTimeoutError extends GatehouseError { readonly code = 'GH_HANDSHAKE_TIMEOUT' }
+
+/** A message or body larger than the configured maximum. */
+export class TooLargeError extends GatehouseError { readonly code = 'GH_TOO_LARGE' }
+
+/** Dev mode could not start its embedded services. */
+export class DevModeError extends GatehouseError { readonly code = 'GH_DEV_MODE' }
