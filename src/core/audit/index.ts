@@ -7,12 +7,17 @@ export interface AuditEntry {
   requestId: string
   /** Masked, literal-normalized summary: SQL text, model, route. */
   summary?: Record<string, unknown>
+  /** Counts of masked values by entity type. */
   masked?: Record<string, number>
   usage?: { inputTokens?: number; outputTokens?: number; rows?: number }
   latencyMs?: number
 }
 
+/** Things that happen to the gateway itself rather than to a request. */
+export type SystemEventKind = 'policy_reload' | 'policy_reload_failed' | 'start' | 'stop'
+
 export interface AuditLog {
   record (entry: AuditEntry): void
+  system (kind: SystemEventKind, data: Record<string, unknown>): void
   close (): Promise<void>
 }
