@@ -1,1 +1,5 @@
 export type * from './types.js'
+export { loadConfig, parseConfig, devModeConfig, DEFAULT_CONFIG_FILE, PACKAGE_POLICIES_DIR, type LoadConfigOptions } from './load.js'
+export { readSecret } from './secrets.js'
+export { parseDuration, parseSize, closestName } from './yaml-reader.js'
+export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded-postgres.js'

@@ -1,0 +1,337 @@
+import { readFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Node } from 'yaml'
+import { ConfigError } from '../errors.js'
+import type { ProtocolName } from '../events/index.js'
+import { YamlReader } from './yaml-reader.js'
+import type {
+  AuditSinkConfig, GatehouseConfig, HttpLlmTargetConfig, ListenerConfig, ListenerTls, OidcIssuerConfig,
+  PostgresTargetConfig, TargetConfig, UpstreamTlsMode, ApiKeyConfig
+} from './types.js'
+
+export const DEFAULT_CONFIG_FILE = 'gatehouse.yaml'
+/** The example policy set shipped with the package; dev mode falls back to it. */
+export const PACKAGE_POLICIES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../policies')
+
+const PROTOCOLS: readonly ProtocolName[] = ['postgres', 'http-llm']
+const UPSTREAM_TLS: readonly UpstreamTlsMode[] = ['disable', 'prefer', 'require', 'verify-full']
+const JWS_ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const
+const DEFAULT_TIMEOUTS = { connectMs: 10_000, headersMs: 300_000, bodyMs: 300_000 }
+const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+const DEFAULT_LIMITS = { handshakeTimeoutMs: 10_000, maxMessageBytes: 64 * 1024 * 1024, shutdownGraceMs: 10_000 }
+/** Keys that would put a secret into the YAML itself; secrets come from env vars or files. */
+const SECRET_KEYS = ['password', 'api_key', 'secret', 'key_value', 'token']
+
+export interface LoadConfigOptions {
+  /** --config FILE; when absent ./gatehouse.yaml, and dev mode when that does not exist either. */
+  file?: string
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+}
+
+/** Loads and validates gatehouse.yaml (or dev-mode defaults). Throws ConfigError listing every problem. */
+export async function loadConfig (opts: LoadConfigOptions = {}): Promise<GatehouseConfig> {
+  const cwd = opts.cwd ?? process.cwd()
+  const env = opts.env ?? process.env
+  const file = resolve(cwd, opts.file ?? DEFAULT_CONFIG_FILE)
+  if (!existsSync(file)) {
+    if (opts.file !== undefined) throw new ConfigError([`${opts.file}: config file not found`])
+    return devModeConfig(cwd, env)
+  }
+  return parseConfig(file, await readFile(file, 'utf8'))
+}
+
+/** What `gatehouse start` runs with when there is no gatehouse.yaml: everything local and embedded. */
+export function devModeConfig (cwd: string, env: NodeJS.ProcessEnv = process.env): GatehouseConfig {
+  const dataDir = resolve(cwd, '.gatehouse')
+  const localPolicies = resolve(cwd, 'policies')
+  const llmTarget = (name: string, provider: 'openai' | 'anthropic', baseEnv: string, keyEnv: string, defaultUpstream: string): HttpLlmTargetConfig => ({
+    name,
+    protocol: 'http-llm',
+    provider,
+    upstream: env[baseEnv] ?? defaultUpstream,
+    apiKeyEnv: keyEnv,
+    timeouts: { ...DEFAULT_TIMEOUTS },
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    // Without a key there is nothing real to call: answer from the deterministic demo model.
+    demo: env[keyEnv] === undefined || env[keyEnv] === ''
+  })
+  return {
+    devMode: true,
+    dataDir,
+    listeners: [
+      { name: 'pg', host: '127.0.0.1', port: 15432, protocols: ['postgres'], tls: { mode: 'auto' }, allowLoopbackPlaintext: true },
+      { name: 'llm', host: '127.0.0.1', port: 18080, protocols: ['http-llm'], tls: { mode: 'off' }, allowLoopbackPlaintext: true }
+    ],
+    admin: { host: '127.0.0.1', port: 18081, adminGroups: ['gatehouse-admins'] },
+    identity: { oidc: [], apiKeys: [], devIssuer: true },
+    // The postgres target `analytics` is added once the embedded database is up (see dev-mode.ts).
+    targets: [
+      llmTarget('openai', 'openai', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'https://api.openai.com/v1'),
+      llmTarget('anthropic', 'anthropic', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'https://api.anthropic.com')
+    ],
+    policies: { dir: existsSync(localPolicies) ? localPolicies : PACKAGE_POLICIES_DIR, default: 'deny', reloadRequiresTests: false },
+    state: 'memory',
+    audit: { sinks: [{ type: 'file', path: resolve(dataDir, 'audit.log') }], recordSessions: true },
+    limits: { ...DEFAULT_LIMITS }
+  }
+}
+
+/** Validates the text of a config file; every problem is `file:line:col: message`. */
+export function parseConfig (file: string, text: string): GatehouseConfig {
+  const r = new YamlReader(file, text)
+  const base = dirname(file)
+  const top = r.entries(r.root, 'the config', ['data_dir', 'listeners', 'admin', 'identity', 'targets', 'policies', 'state', 'audit', 'limits'])
+  const dataDir = resolve(base, r.string(top.get('data_dir'), 'data_dir') ?? '.gatehouse')
+
+  const listeners = readListeners(r, top.get('listeners'), base)
+  const adminMap = r.entries(top.get('admin'), 'admin', ['address', 'admin_groups'])
+  const adminAddress = readAddress(r, adminMap.get('address'), 'admin.address') ?? { host: '127.0.0.1', port: 18081 }
+
+  const identity = readIdentity(r, top.get('identity'))
+  const targets = readTargets(r, top.get('targets'), base)
+
+  const policiesMap = r.entries(top.get('policies'), 'policies', ['dir', 'default', 'reload_requires_tests'])
+  const state = r.string(top.get('state'), 'state') ?? 'memory'
+  if (state !== 'memory' && !/^rediss?:\/\//.test(state)) r.problem(top.get('state'), "state must be 'memory' or a redis:// URL")
+
+  const auditMap = r.entries(top.get('audit'), 'audit', ['sinks', 'record_sessions'])
+  const sinks: AuditSinkConfig[] = []
+  for (const [i, node] of r.items(auditMap.get('sinks'), 'audit.sinks').entries()) {
+    const s = r.entries(node, `audit.sinks[${i}]`, ['type', 'path'])
+    const type = r.oneOf(s.get('type'), `audit.sinks[${i}].type`, ['stdout', 'file'] as const)
+    if (type === 'stdout') sinks.push({ type })
+    if (type === 'file') {
+      const path = r.string(s.get('path'), `audit.sinks[${i}].path`)
+      if (path === undefined) r.problem(node, `audit.sinks[${i}] of type file needs a path`)
+      else sinks.push({ type, path: resolve(base, path) })
+    }
+  }
+
+  const limitsMap = r.entries(top.get('limits'), 'limits', ['handshake_timeout', 'max_message_size', 'shutdown_grace'])
+  const config: GatehouseConfig = {
+    source: file,
+    devMode: false,
+    dataDir,
+    listeners,
+    admin: { ...adminAddress, adminGroups: r.strings(adminMap.get('admin_groups'), 'admin.admin_groups') ?? ['gatehouse-admins'] },
+    identity,
+    targets,
+    policies: {
+      dir: resolve(base, r.string(policiesMap.get('dir'), 'policies.dir') ?? './policies'),
+      default: r.oneOf(policiesMap.get('default'), 'policies.default', ['allow', 'deny'] as const) ?? 'deny',
+      reloadRequiresTests: r.boolean(policiesMap.get('reload_requires_tests'), 'policies.reload_requires_tests') ?? false
+    },
+    state,
+    audit: {
+      sinks: auditMap.has('sinks') ? sinks : [{ type: 'stdout' }],
+      recordSessions: r.boolean(auditMap.get('record_sessions'), 'audit.record_sessions') ?? true
+    },
+    limits: {
+      handshakeTimeoutMs: r.duration(limitsMap.get('handshake_timeout'), 'limits.handshake_timeout') ?? DEFAULT_LIMITS.handshakeTimeoutMs,
+      maxMessageBytes: r.size(limitsMap.get('max_message_size'), 'limits.max_message_size') ?? DEFAULT_LIMITS.maxMessageBytes,
+      shutdownGraceMs: r.duration(limitsMap.get('shutdown_grace'), 'limits.shutdown_grace') ?? DEFAULT_LIMITS.shutdownGraceMs
+    }
+  }
+  const bound = new Map<string, string>()
+  for (const l of [...listeners, { name: 'admin', ...adminAddress }]) {
+    const key = `${l.host}:${l.port}`
+    if (bound.has(key)) r.problem(top.get(l.name === 'admin' ? 'admin' : 'listeners'), `${l.name} and ${bound.get(key)} both bind ${key}`)
+    bound.set(key, l.name)
+  }
+  if (r.problems.length > 0) throw new ConfigError(sortByPosition(r.problems))
+  return config
+}
+
+/** Problems in file order, so the first one printed is the first one in the file. */
+function sortByPosition (problems: string[]): string[] {
+  const pos = (p: string): number[] => (/:(\d+):(\d+): /.exec(p)?.slice(1) ?? ['0', '0']).map(Number)
+  return [...problems].sort((a, b) => { const [la, ca] = pos(a); const [lb, cb] = pos(b); return la - lb || ca - cb })
+}
+
+function readAddress (r: YamlReader, node: Node | null | undefined, where: string): { host: string; port: number } | undefined {
+  const text = r.string(node, where)
+  if (text === undefined) return undefined
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text)
+  const port = m !== null ? Number(m[3]) : NaN
+  if (m === null || port > 65535) {
+    r.problem(node, `${where} must be host:port (e.g. 127.0.0.1:15432 or [::1]:15432)`)
+    return undefined
+  }
+  return { host: m[1] ?? m[2], port }
+}
+
+function readListeners (r: YamlReader, node: Node | null | undefined, base: string): ListenerConfig[] {
+  const out: ListenerConfig[] = []
+  const names = new Set<string>()
+  const items = r.items(node, 'listeners')
+  if (node !== undefined && node !== null && items.length === 0) r.problem(node, 'listeners must name at least one listener')
+  for (const [i, item] of items.entries()) {
+    const where = `listeners[${i}]`
+    const m = r.entries(item, where, ['name', 'address', 'protocols', 'tls', 'allow_loopback_plaintext'])
+    const name = r.string(m.get('name'), `${where}.name`) ?? `listener-${i}`
+    if (names.has(name)) r.problem(m.get('name'), `duplicate listener name '${name}'`)
+    names.add(name)
+    const address = readAddress(r, m.get('address'), `${where}.address`)
+    if (!m.has('address')) r.problem(item, `${where} needs an address`)
+    const protocols: ProtocolName[] = []
+    for (const [j, p] of r.items(m.get('protocols'), `${where}.protocols`).entries()) {
+      const v = r.oneOf(p, `${where}.protocols[${j}]`, PROTOCOLS)
+      if (v !== undefined) protocols.push(v)
+    }
+    if (!m.has('protocols')) r.problem(item, `${where} needs protocols (postgres, http-llm)`)
+    out.push({
+      name,
+      host: address?.host ?? '127.0.0.1',
+      port: address?.port ?? 0,
+      protocols,
+      tls: readListenerTls(r, m.get('tls'), `${where}.tls`, base),
+      allowLoopbackPlaintext: r.boolean(m.get('allow_loopback_plaintext'), `${where}.allow_loopback_plaintext`) ?? true
+    })
+  }
+  if (node === undefined || node === null) {
+    out.push(
+      { name: 'pg', host: '127.0.0.1', port: 15432, protocols: ['postgres'], tls: { mode: 'auto' }, allowLoopbackPlaintext: true },
+      { name: 'llm', host: '127.0.0.1', port: 18080, protocols: ['http-llm'], tls: { mode: 'off' }, allowLoopbackPlaintext: true }
+    )
+  }
+  return out
+}
+
+function readListenerTls (r: YamlReader, node: Node | null | undefined, where: string, base: string): ListenerTls {
+  if (node === undefined || node === null) return { mode: 'off' }
+  const asWord = (node as { value?: unknown }).value
+  if (typeof asWord === 'string' || typeof asWord === 'boolean') {
+    const mode = r.oneOf(node, where, ['auto', 'off'] as const)
+    return { mode: mode ?? 'off' }
+  }
+  const m = r.entries(node, where, ['cert', 'key'])
+  const cert = r.string(m.get('cert'), `${where}.cert`)
+  const key = r.string(m.get('key'), `${where}.key`)
+  if (cert === undefined || key === undefined) {
+    r.problem(node, `${where} must be auto, off, or {cert: FILE, key: FILE}`)
+    return { mode: 'off' }
+  }
+  return { mode: 'files', cert: resolve(base, cert), key: resolve(base, key) }
+}
+
+function readIdentity (r: YamlReader, node: Node | null | undefined): GatehouseConfig['identity'] {
+  const m = r.entries(node, 'identity', ['oidc', 'api_keys', 'dev_issuer'])
+  const oidc: OidcIssuerConfig[] = []
+  for (const [i, item] of r.items(m.get('oidc'), 'identity.oidc').entries()) {
+    const where = `identity.oidc[${i}]`
+    const o = r.entries(item, where, ['issuer', 'audience', 'groups_claim', 'jwks_uri', 'algorithms', 'clock_tolerance'])
+    const issuer = r.string(o.get('issuer'), `${where}.issuer`)
+    const audience = r.string(o.get('audience'), `${where}.audience`)
+    if (issuer === undefined || audience === undefined) {
+      if (!o.has('issuer') || !o.has('audience')) r.problem(item, `${where} needs issuer and audience`)
+      continue
+    }
+    const algorithms = r.strings(o.get('algorithms'), `${where}.algorithms`) ?? ['RS256', 'ES256', 'EdDSA']
+    for (const alg of algorithms) {
+      if (!(JWS_ASYMMETRIC as readonly string[]).includes(alg)) {
+        r.problem(o.get('algorithms'), `${where}.algorithms: '${alg}' is not allowed (use asymmetric algorithms: ${JWS_ASYMMETRIC.join(', ')})`)
+      }
+    }
+    const jwksUri = r.string(o.get('jwks_uri'), `${where}.jwks_uri`)
+    oidc.push({
+      issuer,
+      audience,
+      groupsClaim: r.string(o.get('groups_claim'), `${where}.groups_claim`) ?? 'groups',
+      ...(jwksUri !== undefined ? { jwksUri } : {}),
+      algorithms,
+      clockToleranceS: (r.duration(o.get('clock_tolerance'), `${where}.clock_tolerance`) ?? 30_000) / 1000
+    })
+  }
+  const apiKeys: ApiKeyConfig[] = []
+  for (const [i, item] of r.items(m.get('api_keys'), 'identity.api_keys').entries()) {
+    const where = `identity.api_keys[${i}]`
+    const k = r.entries(item, where, ['name', 'sha256', 'groups', ...SECRET_KEYS])
+    rejectSecrets(r, k, where, 'sha256 (the hex SHA-256 of the key)')
+    const name = r.string(k.get('name'), `${where}.name`)
+    const sha256 = r.string(k.get('sha256'), `${where}.sha256`)
+    if (sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(sha256)) r.problem(k.get('sha256'), `${where}.sha256 must be 64 hex characters (the SHA-256 of the key, never the key)`)
+    if (name === undefined || sha256 === undefined) continue
+    apiKeys.push({ name, sha256: sha256.toLowerCase(), groups: r.strings(k.get('groups'), `${where}.groups`) ?? [] })
+  }
+  return { oidc, apiKeys, devIssuer: r.boolean(m.get('dev_issuer'), 'identity.dev_issuer') ?? false }
+}
+
+function rejectSecrets (r: YamlReader, m: Map<string, Node | null>, where: string, instead: string): void {
+  for (const key of SECRET_KEYS) {
+    if (m.has(key)) r.problem(m.get(key), `${where}.${key}: secrets never go in gatehouse.yaml; use ${instead}`)
+  }
+}
+
+function readTargets (r: YamlReader, node: Node | null | undefined, base: string): TargetConfig[] {
+  const out: TargetConfig[] = []
+  const names = new Set<string>()
+  for (const [i, item] of r.items(node, 'targets').entries()) {
+    const where = `targets[${i}]`
+    const keys = ['name', 'protocol', 'provider', 'upstream', 'password_env', 'password_file', 'upstream_tls', 'upstream_ca',
+      'api_key_env', 'api_key_file', 'timeouts', 'max_body_size', ...SECRET_KEYS]
+    const m = r.entries(item, where, keys)
+    const name = r.string(m.get('name'), `${where}.name`)
+    if (name !== undefined && !/^[A-Za-z0-9_.-]+$/.test(name)) r.problem(m.get('name'), `${where}.name may only hold letters, digits, '_', '.' and '-' (it is a database name or URL path segment)`)
+    if (name !== undefined && names.has(name)) r.problem(m.get('name'), `duplicate target name '${name}'`)
+    if (name !== undefined) names.add(name)
+    const protocol = r.oneOf(m.get('protocol'), `${where}.protocol`, PROTOCOLS)
+    const upstream = r.string(m.get('upstream'), `${where}.upstream`)
+    if (name === undefined || protocol === undefined || upstream === undefined) {
+      r.problem(item, `${where} needs name, protocol and upstream`)
+      continue
+    }
+    if (protocol === 'postgres') {
+      rejectSecrets(r, m, where, 'password_env or password_file')
+      let url: URL | undefined
+      try { url = new URL(upstream) } catch { /* reported below */ }
+      if (url === undefined || !/^postgres(ql)?:$/.test(url.protocol)) r.problem(m.get('upstream'), `${where}.upstream must be a postgres://user@host:port/db URL`)
+      else if (url.password !== '') r.problem(m.get('upstream'), `${where}.upstream must not contain a password; use password_env or password_file`)
+      const t: PostgresTargetConfig = {
+        name,
+        protocol,
+        upstream,
+        upstreamTls: r.oneOf(m.get('upstream_tls'), `${where}.upstream_tls`, UPSTREAM_TLS) ?? 'prefer'
+      }
+      const passwordEnv = r.string(m.get('password_env'), `${where}.password_env`)
+      const passwordFile = r.string(m.get('password_file'), `${where}.password_file`)
+      const ca = r.string(m.get('upstream_ca'), `${where}.upstream_ca`)
+      if (passwordEnv !== undefined) t.passwordEnv = passwordEnv
+      if (passwordFile !== undefined) t.passwordFile = resolve(base, passwordFile)
+      if (ca !== undefined) t.upstreamCa = resolve(base, ca)
+      out.push(t)
+    } else {
+      rejectSecrets(r, m, where, 'api_key_env or api_key_file')
+      const provider = r.oneOf(m.get('provider'), `${where}.provider`, ['openai', 'anthropic'] as const)
+      if (!m.has('provider')) r.problem(item, `${where} needs a provider (openai or anthropic)`)
+      try {
+        const url = new URL(upstream)
+        if (!/^https?:$/.test(url.protocol)) throw new Error('scheme')
+        if (url.username !== '' || url.password !== '') r.problem(m.get('upstream'), `${where}.upstream must not contain credentials; use api_key_env or api_key_file`)
+      } catch {
+        r.problem(m.get('upstream'), `${where}.upstream must be an http(s) URL`)
+      }
+      const tm = r.entries(m.get('timeouts'), `${where}.timeouts`, ['connect', 'headers', 'body'])
+      const t: HttpLlmTargetConfig = {
+        name,
+        protocol,
+        provider: provider ?? 'openai',
+        upstream: upstream.replace(/\/+$/, ''),
+        timeouts: {
+          connectMs: r.duration(tm.get('connect'), `${where}.timeouts.connect`) ?? DEFAULT_TIMEOUTS.connectMs,
+          headersMs: r.duration(tm.get('headers'), `${where}.timeouts.headers`) ?? DEFAULT_TIMEOUTS.headersMs,
+          bodyMs: r.duration(tm.get('body'), `${where}.timeouts.body`) ?? DEFAULT_TIMEOUTS.bodyMs
+        },
+        maxBodyBytes: r.size(m.get('max_body_size'), `${where}.max_body_size`) ?? DEFAULT_MAX_BODY_BYTES
+      }
+      const keyEnv = r.string(m.get('api_key_env'), `${where}.api_key_env`)
+      const keyFile = r.string(m.get('api_key_file'), `${where}.api_key_file`)
+      if (keyEnv !== undefined) t.apiKeyEnv = keyEnv
+      if (keyFile !== undefined) t.apiKeyFile = resolve(base, keyFile)
+      out.push(t)
+    }
+  }
+  return out
+}
