@@ -116,3 +116,5 @@ export interface Decision {
   message?: string
   policyRevision: string
 }
+
+export { sortableId } from './ids.js'
