@@ -23,6 +23,9 @@ export interface SqlStatement {
   tables: SqlTable[]
   /** For UPDATE/DELETE: whether a WHERE clause restricts it. */
   hasWhere?: boolean
+  /** Data-modifying statements inside this one (`WITH d AS (DELETE ...) SELECT ...`); their tables are
+   *  also in `tables`. Match `operations` and `without_where` against these too, or they bypass rules. */
+  nested?: SqlStatement[]
 }
 
 export interface SqlFacts {

@@ -1,0 +1,132 @@
+/**
+ * SQL analysis for policy and audit: what each statement of a Query does (operation, tables read
+ * and written, WHERE on UPDATE/DELETE) and its text with literals stripped. Parsing is PostgreSQL's
+ * own grammar (libpg-query, PG 18). Anything that does not parse is `unknown`: rules fail closed.
+ * Rules and the operation list: docs/sql-analysis.md.
+ */
+import assert from 'node:assert'
+import { loadModule, parseSync } from 'libpg-query'
+import type { SqlFacts, SqlStatement } from '../../../core/events/index.js'
+import { asArray, isAstObject } from './ast.js'
+import { LruCache } from './lru-cache.js'
+import { normalizeLiterals } from './normalize.js'
+import { statementFacts } from './statement-facts.js'
+
+export { SQL_OPERATIONS, type SqlOperation } from './operations.js'
+
+export const DEFAULT_SQL_CACHE_ENTRIES = 5000
+/** Total length of the SQL texts held in the cache. */
+export const DEFAULT_SQL_CACHE_CHARS = 8 * 1024 * 1024
+/** Longer texts (bulk INSERTs) are analyzed every time rather than evicting the whole cache. */
+export const MAX_CACHED_SQL_CHARS = 64 * 1024
+
+export interface SqlAnalyzerOptions {
+  /** Most SQL texts whose analysis is kept; 0 disables the cache. */
+  cacheSize?: number
+  /** Most total characters of SQL text kept in the cache. */
+  cacheChars?: number
+}
+
+export interface SqlCacheStats { entries: number; chars: number; hits: number; misses: number }
+
+export interface SqlAnalyzer {
+  /** Every statement of `text`. Never throws; the result is frozen and may be shared between calls. */
+  analyze (text: string): SqlFacts
+  /** `text` with literals replaced by `$n`, for audit; a placeholder naming only the length when it does not parse. */
+  normalize (text: string): string
+  cacheStats (): SqlCacheStats
+}
+
+interface Analysis {
+  readonly facts: SqlFacts
+  readonly isParsed: boolean
+  normalized?: string
+}
+
+/** Loads the parser (once per process) and returns an analyzer with its own cache. */
+export async function createSqlAnalyzer (opts: SqlAnalyzerOptions = {}): Promise<SqlAnalyzer> {
+  await loadModule()
+  return new CachedSqlAnalyzer(opts)
+}
+
+class CachedSqlAnalyzer implements SqlAnalyzer {
+  readonly #cache: LruCache<Analysis>
+  #hits = 0
+  #misses = 0
+
+  constructor (opts: SqlAnalyzerOptions) {
+    const maxEntries = opts.cacheSize ?? DEFAULT_SQL_CACHE_ENTRIES
+    const maxChars = opts.cacheChars ?? DEFAULT_SQL_CACHE_CHARS
+    assert(Number.isInteger(maxEntries) && maxEntries >= 0, 'cacheSize must be an integer >= 0')
+    assert(Number.isInteger(maxChars) && maxChars >= 0, 'cacheChars must be an integer >= 0')
+    this.#cache = new LruCache({ maxEntries, maxKeyChars: maxChars })
+  }
+
+  analyze (text: string): SqlFacts {
+    return this.#analysis(text).facts
+  }
+
+  normalize (text: string): string {
+    const analysis = this.#analysis(text)
+    if (!analysis.isParsed) return `<unparseable sql, ${String(text).length} chars>`
+    analysis.normalized ??= text === '' ? '' : normalizeLiterals(text) ?? `<sql not normalized, ${text.length} chars>`
+    return analysis.normalized
+  }
+
+  cacheStats (): SqlCacheStats {
+    return { entries: this.#cache.size, chars: this.#cache.keyChars, hits: this.#hits, misses: this.#misses }
+  }
+
+  #analysis (text: string): Analysis {
+    const cached = this.#cache.get(text)
+    if (cached !== undefined) {
+      this.#hits++
+      return cached
+    }
+    this.#misses++
+    const analysis = analyzeText(text)
+    if (typeof text === 'string' && text.length <= MAX_CACHED_SQL_CHARS) this.#cache.set(text, analysis)
+    return analysis
+  }
+}
+
+function analyzeText (text: string): Analysis {
+  if (typeof text !== 'string') return unparsed('')
+  if (text === '') return { facts: freezeFacts(text, []), isParsed: true }
+  // The parser reads a C string: text after a NUL would be invisible to it but not to the server.
+  if (text.includes('\0')) return unparsed(text)
+  let tree: unknown
+  try {
+    tree = parseSync(text)
+  } catch {
+    return unparsed(text)
+  }
+  let statements: SqlStatement[]
+  try {
+    statements = asArray(isAstObject(tree) ? tree.stmts : undefined)
+      .map(raw => statementFacts(isAstObject(raw) ? raw.stmt : undefined))
+  } catch {
+    // A tree too deep to walk: the statement parsed, so it can still be normalized.
+    statements = [{ operation: 'unknown', tables: [] }]
+  }
+  return { facts: freezeFacts(text, statements), isParsed: true }
+}
+
+function unparsed (text: string): Analysis {
+  return { facts: freezeFacts(text, [{ operation: 'unknown', tables: [] }]), isParsed: false }
+}
+
+function freezeFacts (text: string, statements: SqlStatement[]): SqlFacts {
+  for (const s of statements) freezeStatement(s)
+  return Object.freeze({ text, statements: Object.freeze(statements) as SqlStatement[] })
+}
+
+function freezeStatement (s: SqlStatement): void {
+  for (const t of s.tables) Object.freeze(t)
+  Object.freeze(s.tables)
+  if (s.nested) {
+    for (const n of s.nested) freezeStatement(n)
+    Object.freeze(s.nested)
+  }
+  Object.freeze(s)
+}
