@@ -152,7 +152,8 @@ export class Listener {
       tlsSocket.destroy()
       socket.destroy()
     })
-    socket.resume()
+    // No resume() on the raw socket: the TLS wrap owns its handle now and reads the unshifted
+    // ClientHello itself; resuming the raw stream would steal the encrypted bytes.
   }
 
   /** Server-side TLS over an accepted socket; offers only the ALPN names of this listener's plugins. */
