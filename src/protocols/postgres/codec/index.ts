@@ -1,0 +1,5 @@
+export { FrameReader, MAX_MESSAGE_BYTES, MAX_STARTUP_PACKET_BYTES } from './frame-reader.js'
+export { STARTUP_FRAME, type Frame } from './frame.js'
+export { Reader } from './reader.js'
+export { Writer } from './writer.js'
+export { FRONTEND, BACKEND, STARTUP_CODE, SSL_ACCEPTED, SSL_REFUSED } from './message-codes.js'
