@@ -11,7 +11,8 @@ export interface Command {
 
 /** Each command lives in its own module, loaded only when it runs. */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
-  start: () => import('./commands/start.js')
+  start: () => import('./commands/start.js'),
+  policy: () => import('./commands/policy.js')
 }
 
 const GLOBAL_USAGE = `usage: gatehouse <command> [options]

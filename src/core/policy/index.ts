@@ -1,13 +1,14 @@
-import type { Decision, GatewayEvent } from '../events/index.js'
-
-/** One immutable compiled rule set. decide() is pure and synchronous. */
-export interface PolicySet {
-  readonly revision: string
-  decide (event: GatewayEvent): Decision
-}
-
-/** Holds the current set; hot reload swaps it atomically. */
-export interface PolicyStore {
-  current (): PolicySet
-  close (): Promise<void>
-}
+/**
+ * The policy room: policy files -> one immutable compiled rule set -> decide(event); hot reload;
+ * policy tests. See DESIGN.md "Policy files" and docs/policy.md.
+ */
+export type { PolicySet } from './policy-set.js'
+export { createPolicyStore, type PolicyStore, type PolicyStoreOptions, type PolicyStatus, type ReloadResult } from './policy-store.js'
+export { compilePolicySet, type CompileOptions, type CompileResult, type PolicySource } from './compile.js'
+export { checkPolicyDir, loadPolicySet, type CheckResult, type LoadOptions } from './load.js'
+export { runPolicyTests, type PolicyTestReport, type PolicyTestResult } from './policy-tests.js'
+export { parseTestEvent, type SqlAnalyzer } from './test-event.js'
+export { policyRevision, contentRevision } from './revision.js'
+export { formatProblem, type PolicyProblem } from './problems.js'
+export type { EntityDetector } from './event-view.js'
+export { BUILTIN_ENTITIES, SQL_OPERATIONS } from './vocabulary.js'
