@@ -2,7 +2,7 @@
  * SQL analysis for policy and audit: what each statement of a Query does (operation, tables read
  * and written, WHERE on UPDATE/DELETE) and its text with literals stripped. Parsing is PostgreSQL's
  * own grammar (libpg-query, PG 18). Anything that does not parse is `unknown`: rules fail closed.
- * Rules and the operation list: docs/sql-analysis.md.
+ * Rules and the operation list: src/protocols/postgres/sql/README.md.
  */
 import assert from 'node:assert'
 import { loadModule, parseSync } from 'libpg-query'
@@ -68,7 +68,7 @@ class CachedSqlAnalyzer implements SqlAnalyzer {
 
   normalize (text: string): string {
     const analysis = this.#analysis(text)
-    if (!analysis.isParsed) return `<unparseable sql, ${String(text).length} chars>`
+    if (!analysis.isParsed) return `<unparseable sql, ${typeof text === 'string' ? text.length : 0} chars>`
     analysis.normalized ??= text === '' ? '' : normalizeLiterals(text) ?? `<sql not normalized, ${text.length} chars>`
     return analysis.normalized
   }

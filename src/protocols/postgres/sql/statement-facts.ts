@@ -2,7 +2,7 @@
  * What one parsed statement does: its operation, the tables it reads and writes, whether an
  * UPDATE/DELETE has a WHERE, and the data-modifying statements nested inside it.
  *
- * Rules (docs/sql-analysis.md has the full table):
+ * Rules (src/protocols/postgres/sql/README.md has the full table):
  * - Every RangeVar is a table, except an unqualified name that refers to a CTE in scope.
  * - Queries read. The target of INSERT/UPDATE/DELETE/MERGE, COPY ... FROM, SELECT INTO and
  *   CREATE TABLE AS is written. In schema, privilege and maintenance statements every named
