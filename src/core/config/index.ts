@@ -3,3 +3,4 @@ export { loadConfig, parseConfig, devModeConfig, DEFAULT_CONFIG_FILE, PACKAGE_PO
 export { readSecret } from './secrets.js'
 export { parseDuration, parseSize, closestName } from './yaml-reader.js'
 export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded-postgres.js'
+export { startDevDatabase, DEV_DATABASE } from './dev-database.js'

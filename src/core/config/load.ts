@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Node } from 'yaml'
+import { isSeq, type Node } from 'yaml'
 import { ConfigError } from '../errors.js'
 import type { ProtocolName } from '../events/index.js'
 import { YamlReader } from './yaml-reader.js'
@@ -167,7 +167,7 @@ function readListeners (r: YamlReader, node: Node | null | undefined, base: stri
   const out: ListenerConfig[] = []
   const names = new Set<string>()
   const items = r.items(node, 'listeners')
-  if (node !== undefined && node !== null && items.length === 0) r.problem(node, 'listeners must name at least one listener')
+  if (isSeq(node) && items.length === 0) r.problem(node, 'listeners must name at least one listener')
   for (const [i, item] of items.entries()) {
     const where = `listeners[${i}]`
     const m = r.entries(item, where, ['name', 'address', 'protocols', 'tls', 'allow_loopback_plaintext'])
@@ -230,9 +230,10 @@ function readIdentity (r: YamlReader, node: Node | null | undefined): GatehouseC
       continue
     }
     const algorithms = r.strings(o.get('algorithms'), `${where}.algorithms`) ?? ['RS256', 'ES256', 'EdDSA']
-    for (const alg of algorithms) {
+    for (const item of r.items(o.get('algorithms'), `${where}.algorithms`)) {
+      const alg = String((item as { value?: unknown }).value)
       if (!(JWS_ASYMMETRIC as readonly string[]).includes(alg)) {
-        r.problem(o.get('algorithms'), `${where}.algorithms: '${alg}' is not allowed (use asymmetric algorithms: ${JWS_ASYMMETRIC.join(', ')})`)
+        r.problem(item, `${where}.algorithms: '${alg}' is not allowed (use asymmetric algorithms: ${JWS_ASYMMETRIC.join(', ')})`)
       }
     }
     const jwksUri = r.string(o.get('jwks_uri'), `${where}.jwks_uri`)
