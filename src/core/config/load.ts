@@ -58,14 +58,19 @@ export function devModeConfig (cwd: string, env: NodeJS.ProcessEnv = process.env
     // Without a key there is nothing real to call: answer from the deterministic demo model.
     demo: env[keyEnv] === undefined || env[keyEnv] === ''
   })
+  // Dev mode binds loopback only; the ports can be moved when the defaults are taken (tests use port 0).
+  const at = (name: string, port: number): { host: string; port: number } => {
+    const m = /^(.+):(\d+)$/.exec(env[name] ?? '')
+    return m !== null ? { host: m[1], port: Number(m[2]) } : { host: '127.0.0.1', port }
+  }
   return {
     devMode: true,
     dataDir,
     listeners: [
-      { name: 'pg', host: '127.0.0.1', port: 15432, protocols: ['postgres'], tls: { mode: 'auto' }, allowLoopbackPlaintext: true },
-      { name: 'llm', host: '127.0.0.1', port: 18080, protocols: ['http-llm'], tls: { mode: 'off' }, allowLoopbackPlaintext: true }
+      { name: 'pg', ...at('GATEHOUSE_DEV_PG_ADDRESS', 15432), protocols: ['postgres'], tls: { mode: 'auto' }, allowLoopbackPlaintext: true },
+      { name: 'llm', ...at('GATEHOUSE_DEV_LLM_ADDRESS', 18080), protocols: ['http-llm'], tls: { mode: 'off' }, allowLoopbackPlaintext: true }
     ],
-    admin: { host: '127.0.0.1', port: 18081, adminGroups: ['gatehouse-admins'] },
+    admin: { ...at('GATEHOUSE_DEV_ADMIN_ADDRESS', 18081), adminGroups: ['gatehouse-admins'] },
     identity: { oidc: [], apiKeys: [], devIssuer: true },
     // The postgres target `analytics` is added once the embedded database is up (see dev-mode.ts).
     targets: [

@@ -105,3 +105,10 @@ t.test('no gatehouse.yaml means dev mode; a missing --config file is an error', 
   await writeFile(join(dir, 'gatehouse.yaml'), 'state: memory\n')
   t.equal((await loadConfig({ cwd: dir })).devMode, false, './gatehouse.yaml is picked up')
 })
+
+t.test('examples/gatehouse.yaml is a valid config', async (t) => {
+  const { fileURLToPath } = await import('node:url')
+  const file = fileURLToPath(new URL('../../../examples/gatehouse.yaml', import.meta.url))
+  const c = await loadConfig({ file })
+  t.same(c.targets.map((x) => x.name), ['analytics', 'openai', 'anthropic'])
+})
