@@ -209,7 +209,8 @@ function visitNode (type: string, body: AstObject, w: Walk): void {
   else if (DML_NODES.has(type)) w.found.addNested(dmlFacts(type, body, w.ctes))
   // A foreign key's referenced table and LIKE's source are only read by the DDL naming them.
   else if (type === 'Constraint' || type === 'TableLikeClause') walkFields(body, { ...w, access: 'read' })
-  else walkFields(body, w)
+  // FOR UPDATE OF names FROM items, often by alias: they are already counted where they appear.
+  else if (type !== 'LockingClause') walkFields(body, w)
 }
 
 function walkFields (body: AstObject, w: Walk): void {

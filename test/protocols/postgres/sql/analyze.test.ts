@@ -34,6 +34,8 @@ const cases: Array<[string, string, Expected | Expected[]]> = [
   ['set operations', 'SELECT id FROM a UNION SELECT id FROM b EXCEPT SELECT id FROM c INTERSECT SELECT id FROM d', sel('a', 'b', 'c', 'd')],
   ['ONLY and TABLESAMPLE', 'SELECT * FROM ONLY parent, t TABLESAMPLE SYSTEM (10)', sel('parent', 't')],
   ['TABLE t', 'TABLE t', sel('t')],
+  ['FOR UPDATE OF an alias names no extra table', 'SELECT * FROM customers c JOIN orders o ON o.cid = c.id FOR UPDATE OF c SKIP LOCKED', sel('customers', 'orders')],
+  ['subqueries in table functions (JSON_TABLE, XMLTABLE)', "SELECT * FROM JSON_TABLE((SELECT j FROM docs LIMIT 1), '$[*]' COLUMNS (a int PATH '$.a')) jt, XMLTABLE('/r' PASSING (SELECT x FROM xmls) COLUMNS b int) x", sel('docs', 'xmls')],
   ['VALUES reads nothing', 'VALUES (1), (2)', { op: 'select' }],
   ['functions in FROM are not tables', 'SELECT * FROM generate_series(1, 3) g, unnest(ARRAY[1]) u, ROWS FROM (f(), g()) r', { op: 'select' }],
   ['a function argument can read a table', 'SELECT * FROM f((SELECT id FROM t LIMIT 1))', sel('t')],
@@ -61,6 +63,8 @@ const cases: Array<[string, string, Expected | Expected[]]> = [
   ['a subquery in DELETE ... WHERE', 'DELETE FROM t WHERE id IN (SELECT id FROM u)', { op: 'delete', tables: ['write t', 'read u'], where: true }],
   ['MERGE writes its target and reads its source', 'MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.a)', { op: 'merge', tables: ['write t', 'read s'] }],
   ['MERGE from a subquery', 'MERGE INTO t USING (SELECT * FROM s.src) x ON t.id = x.id WHEN MATCHED THEN DELETE', { op: 'merge', tables: ['write t', 'read s.src'] }],
+  ['MERGE from a CTE: the CTE is not a table', 'WITH s AS (SELECT * FROM src) MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE', { op: 'merge', tables: ['read src', 'write t'] }],
+  ['UPDATE SET (a, b) = (subquery)', 'UPDATE t SET (a, b) = (SELECT a, b FROM s WHERE s.id = t.id)', { op: 'update', tables: ['write t', 'read s'], where: false }],
   ['a DML target is a table even when a CTE has its name', 'WITH t AS (SELECT 1) DELETE FROM t', { op: 'delete', tables: ['write t'], where: false }],
 
   // data-modifying CTEs
@@ -90,6 +94,8 @@ const cases: Array<[string, string, Expected | Expected[]]> = [
     { op: 'ddl:create', tables: ['write c', 'read p', 'read l', 'write par'] }],
   ['ALTER TABLE', 'ALTER TABLE public.customers ADD COLUMN x int', { op: 'ddl:alter', tables: ['write public.customers'] }],
   ['ALTER TABLE ... ADD FOREIGN KEY reads the referenced table', 'ALTER TABLE o ADD CONSTRAINT fk FOREIGN KEY (cid) REFERENCES customers (id)', { op: 'ddl:alter', tables: ['write o', 'read customers'] }],
+  ['ATTACH PARTITION writes both tables', 'ALTER TABLE p ATTACH PARTITION s.c FOR VALUES IN (1)', { op: 'ddl:alter', tables: ['write p', 'write s.c'] }],
+  ['SET SCHEMA and SECURITY LABEL', "ALTER TABLE t SET SCHEMA s2; SECURITY LABEL ON TABLE u IS 'x'", [{ op: 'ddl:alter', tables: ['write t'] }, { op: 'ddl:alter', tables: ['write u'] }]],
   ['ALTER TABLE ... RENAME', 'ALTER TABLE t RENAME TO u', { op: 'ddl:alter', tables: ['write t'] }],
   ['DROP TABLE lists every table', 'DROP TABLE IF EXISTS a, s.b CASCADE', { op: 'ddl:drop', tables: ['write a', 'write s.b'] }],
   ['DROP VIEW and DROP MATERIALIZED VIEW', 'DROP VIEW v; DROP MATERIALIZED VIEW s.mv', [{ op: 'ddl:drop', tables: ['write v'] }, { op: 'ddl:drop', tables: ['write s.mv'] }]],
