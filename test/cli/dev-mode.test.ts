@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -29,7 +29,7 @@ async function waitFor (what: string, check: () => boolean, ms = 60_000): Promis
 }
 
 /** `gatehouse start` in an empty folder (so: dev mode), on free ports. */
-async function startDevMode (t: Tap.Test, cwd: string): Promise<Started> {
+async function startDevMode (t: Test, cwd: string): Promise<Started> {
   const child = spawn(process.execPath, [bin, 'start'], {
     cwd,
     env: {
@@ -65,8 +65,6 @@ async function exited (child: ChildProcess): Promise<number | null> {
   return await new Promise((resolve) => child.once('exit', (code) => { resolve(code) }))
 }
 
-type Tap = typeof t
-declare namespace Tap { type Test = Parameters<Parameters<Tap['test']>[1]>[0] }
 
 t.test('dev mode: starts with everything embedded, serves real clients, stops clean', async (t) => {
   const cwd = await mkdtemp(join(tmpdir(), 'gatehouse-dev-'))

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { createServer as createHttpServer, request as httpRequest } from 'node:http'
@@ -75,7 +75,7 @@ function fakeHttp (handled: Handled[]): ProtocolPlugin {
   }
 }
 
-async function startTestGateway (t: Tap.Test, tls: 'auto' | 'off', handshakeTimeoutMs = 5000): Promise<{ port: number; caFile?: string; handled: Handled[]; lines: Array<Record<string, unknown>> }> {
+async function startTestGateway (t: Test, tls: 'auto' | 'off', handshakeTimeoutMs = 5000): Promise<{ port: number; caFile?: string; handled: Handled[]; lines: Array<Record<string, unknown>> }> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-sniff-'))
   await chmod(dir, 0o755)
   t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
@@ -110,8 +110,6 @@ async function exchange (port: number, bytes: Buffer): Promise<string> {
   })
 }
 
-type Tap = typeof t
-declare namespace Tap { type Test = Parameters<Parameters<Tap['test']>[1]>[0] }
 
 t.test('postgres startup-family packets reach the postgres plugin with their bytes intact', async (t) => {
   const gw = await startTestGateway(t, 'off')

@@ -1,0 +1,102 @@
+import t, { type Test } from 'tap'
+import { closeSync, constants, openSync, readSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { createAuditLog, verifyAuditLines, type AuditLog } from '../../../src/core/audit/index.js'
+import type { AuditSinkConfig } from '../../../src/core/config/index.js'
+import { createLogger } from '../../../src/core/log/index.js'
+import { sampleEntry } from './sample-entry.js'
+
+const log = createLogger({ level: 'silent', destination: { write: () => {} } })
+
+interface SinkUnderTest { open (): Promise<AuditLog>; written (): Promise<string> }
+
+/** Every sink type passes the same suite: what was recorded arrives, complete and in order. */
+function sinkSuite (name: string, make: (t: Test) => SinkUnderTest): void {
+  t.test(`${name} sink`, async (t) => {
+    t.test('lines arrive complete, in order, and verify', async (t) => {
+      const sink = make(t)
+      const audit = await sink.open()
+      for (let i = 1; i <= 5000; i++) audit.record(sampleEntry(i))
+      await audit.close()
+      const lines = (await sink.written()).trimEnd().split('\n')
+      t.equal(lines.length, 5000)
+      t.same(lines.map((l) => JSON.parse(l).requestId).slice(0, 3), ['req-1', 'req-2', 'req-3'])
+      t.same(await verifyAuditLines(lines), { ok: true, lines: 5000, firstSeq: 1 })
+    })
+    t.test('a record after close is dropped, not thrown', async (t) => {
+      const sink = make(t)
+      const audit = await sink.open()
+      await audit.close()
+      t.doesNotThrow(() => audit.record(sampleEntry(1)))
+      t.equal(await sink.written(), '')
+    })
+  })
+}
+
+sinkSuite('file', (t) => {
+  const path = join(t.testdir(), 'a', 'b', 'audit.log')
+  return {
+    open: async () => createAuditLog({ sinks: [{ type: 'file', path }], recordSessions: false }, { log, dataDir: t.testdirName }),
+    written: async () => readFile(path, 'utf8')
+  }
+})
+
+sinkSuite('stdout', (t) => {
+  // The stdout sink writes to a descriptor; here one on a file, so the test's own stdout stays TAP.
+  const path = join(t.testdir(), 'stdout.txt')
+  const fd = openSync(path, 'w')
+  t.teardown(() => { closeSync(fd) })
+  return {
+    open: async () => createAuditLog({ sinks: [{ type: 'stdout' }], recordSessions: false }, { log, dataDir: t.testdirName, stdoutFd: fd }),
+    written: async () => readFile(path, 'utf8')
+  }
+})
+
+t.test('an unwritable file sink stops start-up', async (t) => {
+  const dir = t.testdir({ 'not-a-dir': 'x' })
+  const sinks: AuditSinkConfig[] = [{ type: 'file', path: join(dir, 'not-a-dir', 'audit.log') }]
+  await t.rejects(createAuditLog({ sinks, recordSessions: false }, { log, dataDir: dir }))
+})
+
+t.test('a stalled sink does not block recording: it drops lines past its buffer and counts them', { skip: process.platform === 'win32' && 'needs a FIFO' }, async (t) => {
+  const dir = t.testdir()
+  const fifo = join(dir, 'stalled.fifo')
+  execFileSync('mkfifo', [fifo])
+  // A reader that does not read yet: the pipe fills and the sink's writes stall.
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+  const logged: string[] = []
+  const audit = await createAuditLog({ sinks: [{ type: 'file', path: fifo }], recordSessions: false }, {
+    log: createLogger({ level: 'info', destination: { write: (s: string) => { logged.push(s) } } }),
+    dataDir: dir,
+    maxSinkBufferBytes: 64 * 1024
+  })
+  for (let i = 1; i <= 3000; i++) audit.record(sampleEntry(i))
+  const dropped = audit.stats().dropped[`file:${fifo}`]
+  t.ok(dropped > 0, `lines dropped while stalled: ${dropped}`)
+  t.equal(audit.stats().lines, 3000, 'every record() returned and was sealed')
+  t.ok(logged.some((l) => l.includes('lines dropped')), 'the drop is logged')
+
+  let received = ''
+  const chunk = Buffer.alloc(64 * 1024)
+  const drain = (): number => {
+    try {
+      const n = readSync(reader, chunk)
+      received += chunk.toString('utf8', 0, n)
+      return n
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return -1
+      throw err
+    }
+  }
+  let closed = false
+  const closing = audit.close().then(() => { closed = true })
+  while (!closed) { drain(); await new Promise((resolve) => setImmediate(resolve)) }
+  await closing
+  while (drain() > 0);
+  closeSync(reader)
+  const lines = received.trimEnd().split('\n')
+  t.equal(lines.length, 3000 - dropped, 'what was not dropped arrived')
+  t.match(await verifyAuditLines(lines), { ok: false, reason: /a sink dropped lines/ }, 'the gap shows in the chain')
+})
