@@ -35,7 +35,8 @@ export interface PolicyStoreOptions {
   /** Run DIR/tests before accepting a set (at start-up too); a failing or missing suite rejects it. */
   reloadRequiresTests: boolean
   log: Logger
-  audit?: AuditLog
+  /** Receives policy_reload / policy_reload_failed system events. */
+  audit?: Pick<AuditLog, 'system'>
   analyzeSql: SqlAnalyzer
   detectEntities?: EntityDetector
   knownEntities?: Iterable<string>

@@ -199,7 +199,7 @@ function readMask (src: YamlSource, node: Node | null, rule: string, out: ReadRu
   const recognizersEntry = m.get('recognizers')
   const recognizers = recognizersEntry === undefined ? undefined : readRecognizers(src, recognizersEntry.value)
   out.recognizers.push(...(recognizers ?? []))
-  if (entities.length === 0 && columns.length === 0 && (recognizers ?? []).length === 0) {
+  if (!m.has('entities') && !m.has('columns') && !m.has('recognizers')) {
     src.problem(node, 'mask needs at least one of entities, columns or recognizers')
   }
   // A custom recognizer's entity is masked by the rule that declares it.

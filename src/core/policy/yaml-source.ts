@@ -32,7 +32,9 @@ export class YamlSource {
       for (const err of [...doc.errors, ...doc.warnings]) this.#report(err.pos[0], err.message.split('\n')[0])
       if (doc.errors.length > 0) continue
       this.#doc = doc
-      this.documents.push(this.#resolve(doc.contents as Node | null))
+      // A document with nothing in it (a trailing `---`, only comments) parses as a null scalar.
+      const contents = this.#resolve(doc.contents as Node | null)
+      this.documents.push(isScalar(contents) && contents.value === null && contents.source === '' ? null : contents)
     }
   }
 
