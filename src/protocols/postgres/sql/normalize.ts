@@ -29,7 +29,13 @@ export function normalizeLiterals (sql: string): string | undefined {
   }
 }
 
+// Where a constant could start: a quote (strings, E'', B'', X'', U&''), a dollar quote, or a digit
+// that is neither inside a name (t1) nor part of a $n placeholder. Without one, nothing is left to
+// replace and the scan (the costly part for bulk INSERTs) is skipped.
+const MAY_HOLD_CONSTANT = /'|\$(?!\d)|(?<![\w$])\d/
+
 function replaceConstants (sql: string): string {
+  if (!MAY_HOLD_CONSTANT.test(sql)) return sql
   const tokens = scanSync(sql).tokens
   let nextParam = 1
   for (const t of tokens) {

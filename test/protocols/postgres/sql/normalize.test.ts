@@ -17,6 +17,7 @@ t.test('literals that libpg-query leaves in utility statements are removed too',
   const analyzer = await createSqlAnalyzer()
   const cases: Array<[string, string[]]> = [
     ["EXECUTE p('ann@example.com', 4111111111111111)", ['ann@example.com', '4111111111111111']],
+    ['EXECUTE p(.25, 7e5, 0x1F, 1_000)', ['.25', '7e5', '0x1F', '1_000']],
     ["PREPARE p AS SELECT * FROM t WHERE email = 'ann@example.com'", ['ann@example.com']],
     ["CREATE VIEW v AS SELECT 'hunter2' AS secret", ['hunter2']],
     ["COPY t FROM '/srv/secret/file.csv'", ['/srv/secret']],
