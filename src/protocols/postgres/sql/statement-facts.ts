@@ -10,6 +10,7 @@
  *   references, and the source of LIKE.
  * - A data-modifying statement inside another (WITH d AS (DELETE ...) SELECT ...) writes its target
  *   and is also listed in `nested`, so a rule on `delete` sees it.
+ * - hasWhere (UPDATE/DELETE) is false without a WHERE and with a constant-true one (WHERE 1 = 1).
  * - EXPLAIN ANALYZE, PREPARE and DECLARE CURSOR report the statement they wrap; plain EXPLAIN runs
  *   nothing and reports `explain` with the wrapped statement's tables as reads.
  * - Kinds the classifier does not know are `unknown` with every named relation as a write.
@@ -17,6 +18,7 @@
 import type { SqlStatement, SqlTable } from '../../../core/events/index.js'
 import { asArray, isAstObject, unwrapNode, type AstObject } from './ast.js'
 import { classifyStatement, writesNamedRelations, type SqlOperation } from './operations.js'
+import { whereRestricts } from './where-clause.js'
 
 type Access = SqlTable['access']
 
@@ -139,7 +141,7 @@ function dmlFacts (type: string, body: AstObject, ctes: ReadonlySet<string>): Sq
     if (field !== 'withClause' && field !== 'relation') walk(value, w)
   }
   const operation = classifyStatement(type, body)
-  const hasWhere = type === 'UpdateStmt' || type === 'DeleteStmt' ? body.whereClause !== undefined : undefined
+  const hasWhere = type === 'UpdateStmt' || type === 'DeleteStmt' ? whereRestricts(body.whereClause) : undefined
   return found.statement(operation, hasWhere)
 }
 
