@@ -48,3 +48,12 @@ export class TooLargeError extends GatehouseError { readonly code = 'GH_TOO_LARG
 
 /** Dev mode could not start its embedded services. */
 export class DevModeError extends GatehouseError { readonly code = 'GH_DEV_MODE' }
+
+/** The upstream did not answer (headers, or the next body chunk) within its configured timeout. */
+export class UpstreamTimeoutError extends GatehouseError { readonly code = 'GH_UPSTREAM_TIMEOUT' }
+
+/** A request named a target (first path segment, database name) that is not configured. */
+export class UnknownTargetError extends GatehouseError { readonly code = 'GH_UNKNOWN_TARGET' }
+
+/** A response that a mask rule applies to could not be parsed, so it was cut rather than passed unmasked. */
+export class UnmaskableResponseError extends GatehouseError { readonly code = 'GH_UNMASKABLE' }

@@ -1,0 +1,55 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+
+/** RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
+/** The caller's credentials: verified by gatehouse, never shown to the upstream. */
+const CALLER_CREDENTIALS = new Set(['authorization', 'x-api-key', 'api-key', 'cookie'])
+/** Set by gatehouse for the upstream leg (the target decides the account, we decide the encoding). */
+const GATEWAY_SET = new Set(['host', 'content-length', 'accept-encoding', 'expect', 'openai-organization', 'openai-project'])
+/** The upstream account's identity and cookies are not the caller's business. */
+const UPSTREAM_ACCOUNT = new Set(['openai-organization', 'openai-project', 'anthropic-organization-id', 'set-cookie'])
+
+function connectionTokens (value: string | string[] | undefined): Set<string> {
+  const v = Array.isArray(value) ? value.join(',') : value ?? ''
+  return new Set(v.split(',').map(s => s.trim().toLowerCase()).filter(Boolean))
+}
+
+/**
+ * Headers for the upstream request: the caller's, minus hop-by-hop headers (incl. those the Connection
+ * header names), the caller's credentials and gatehouse's own; plus the target's credential headers.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-7.6.1
+ */
+export function upstreamRequestHeaders (incoming: IncomingHttpHeaders, inject: Record<string, string>): Record<string, string> {
+  const named = connectionTokens(incoming.connection)
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || CALLER_CREDENTIALS.has(name) || GATEWAY_SET.has(name) || name.startsWith('x-gatehouse-')) continue
+    out[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  // Usage accounting and masking read the body: ask for it uncompressed (a body that comes compressed anyway is decoded).
+  out['accept-encoding'] = 'identity'
+  return Object.assign(out, inject)
+}
+
+/** Headers for the client from the upstream's; length and encoding dropped when gatehouse rewrites the body. */
+export function clientResponseHeaders (upstream: Record<string, string | string[] | undefined>, rewritten: boolean): OutgoingHttpHeaders {
+  const named = connectionTokens(upstream.connection)
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || UPSTREAM_ACCOUNT.has(name)) continue
+    if (rewritten && (name === 'content-length' || name === 'content-encoding')) continue
+    out[name] = value
+  }
+  return out
+}
+
+/** The caller's token: `Authorization: Bearer` (OpenAI SDKs) or `x-api-key` (Anthropic SDKs). */
+export function callerCredential (headers: IncomingHttpHeaders): string | undefined {
+  const auth = headers.authorization
+  if (auth !== undefined) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth)
+    return m?.[1]
+  }
+  const key = headers['x-api-key']
+  return typeof key === 'string' && key.trim() !== '' ? key.trim() : undefined
+}
