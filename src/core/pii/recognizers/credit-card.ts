@@ -1,0 +1,55 @@
+import { isLuhnValid } from '../checksums.js'
+import { regexRecognizer } from '../regex-recognizer.js'
+
+// A digit, then up to 22 more digits each optionally after one space or hyphen: one way to split.
+const DIGIT_RUN = /(?<![\w-])\d(?:[ -]?\d){11,22}/g
+
+/** Issuer prefixes of the card networks in use (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro). */
+function hasKnownIssuer (d: string): boolean {
+  const two = Number(d.slice(0, 2))
+  const four = Number(d.slice(0, 4))
+  switch (d[0]) {
+    case '2': return four >= 2221 && four <= 2720
+    case '3': return two === 34 || two === 37 || two === 36 || two === 38 || two === 39 || (two === 30 && Number(d[2]) <= 5) || (four >= 3528 && four <= 3589)
+    case '4': return true
+    case '5': return two >= 50 && two <= 59
+    case '6': return true
+    default: return false
+  }
+}
+
+/** Separated numbers come in the groupings cards are printed with: 4-4-4-4(-1..3), 4-6-5, 4-6-4. */
+function hasCardGrouping (groups: number[]): boolean {
+  if (groups.length === 1) return true
+  if (groups.length === 3 && groups[0] === 4 && groups[1] === 6 && (groups[2] === 5 || groups[2] === 4)) return true
+  return groups.every((g, i) => (i === groups.length - 1 ? g >= 1 && g <= 4 : g === 4))
+}
+
+/** CREDIT_CARD: 12-19 digits, spaces or hyphens between groups, a known issuer prefix, Luhn-valid. */
+export const creditCardRecognizer = regexRecognizer({
+  entity: 'CREDIT_CARD',
+  priority: 80,
+  maxLength: 23 + 22,
+  re: DIGIT_RUN,
+  pending: { chars: /[\d -]/ },
+  context: /\b(?:card|credit|visa|master ?card|amex|cc|payment|pan)\b/i,
+  contextBoost: 0.15,
+  check (m, text) {
+    const raw = m[0]
+    // The run may hold a card followed by more numbers: try each group end, longest first.
+    for (let j = raw.length; j > 0; j--) {
+      const after = j === raw.length ? text.charCodeAt(m.index + j) : raw.charCodeAt(j)
+      if (after >= 48 && after <= 57) continue
+      if (j === raw.length && /[A-Za-z_]/.test(text[m.index + j] ?? '')) continue
+      const s = raw.slice(0, j)
+      const sep = s.includes(' ') ? ' ' : s.includes('-') ? '-' : ''
+      if (sep !== '' && s.includes(sep === ' ' ? '-' : ' ')) continue
+      const groups = sep === '' ? [s.length] : s.split(sep).map((g) => g.length)
+      const digits = sep === '' ? s : s.split(sep).join('')
+      if (digits.length < 12 || digits.length > 19) continue
+      if (!hasCardGrouping(groups) || !hasKnownIssuer(digits) || !isLuhnValid(digits)) continue
+      return { start: m.index, end: m.index + j, score: 0.8 }
+    }
+    return null
+  }
+})

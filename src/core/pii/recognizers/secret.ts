@@ -1,0 +1,127 @@
+import type { Recognizer } from '../types.js'
+import { regexRecognizer, type Span } from '../regex-recognizer.js'
+
+const SECRET = 'SECRET'
+const PRIORITY = 90
+/** Characters of the URL-safe base64 alphabet plus '.', what tokens and JWTs are made of. */
+const TOKEN_CHARS = /[A-Za-z0-9_.-]/
+
+/** The start of a code expression (`process.env.KEY`, `os.environ[`, `getenv(`), not a value. */
+const CODE_EXPRESSION = /^[A-Za-z_$][\w$]*[.[(]/
+
+const whole = (m: RegExpExecArray, score = 0.95): Span => ({ start: m.index, end: m.index + m[0].length, score })
+
+/** Random keys mix cases and digits; a word-like "sk-this-is-not-a-key" does not. */
+function looksRandom (s: string): boolean {
+  let digits = 0
+  let upper = 0
+  let lower = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 48 && c <= 57) digits++
+    else if (c >= 65 && c <= 90) upper++
+    else if (c >= 97 && c <= 122) lower++
+  }
+  return digits >= 2 && upper + lower >= 8 && (upper >= 2 || digits >= 6)
+}
+
+/** Group 1 of a match whose regex ends right after the group plus `tail` characters. */
+function groupSpan (m: RegExpExecArray, tail: number, score: number): Span {
+  const end = m.index + m[0].length - tail
+  return { start: end - (m[1]?.length ?? 0), end, score }
+}
+
+/**
+ * SECRET: provider keys (OpenAI, Anthropic, AWS, GitHub, Slack, Stripe), JWTs, PEM private-key
+ * blocks, passwords in connection URLs and in key=value settings. `maxMatchChars` bounds JWTs and
+ * PEM blocks, the only secrets without a natural length limit.
+ * @see https://docs.github.com/en/code-security/secret-scanning/introduction/supported-secret-scanning-patterns
+ */
+export function secretRecognizers (maxMatchChars: number): Recognizer[] {
+  const jwtPart = Math.floor((maxMatchChars - 2) / 3)
+  return [
+    // OpenAI (sk-, sk-proj-, sk-svcacct-, sk-admin-) and Anthropic (sk-ant-api03-, sk-ant-admin01-).
+    regexRecognizer({
+      entity: SECRET, priority: PRIORITY, maxLength: 3 + 250 + 1,
+      re: /(?<![\w-])sk-[A-Za-z0-9_-]{20,250}(?![\w-])/g,
+      pending: { chars: TOKEN_CHARS },
+      check: (m) => (looksRandom(m[0]) ? whole(m) : null)
+    }),
+    // AWS access key ids.
+    regexRecognizer({
+      entity: SECRET, priority: PRIORITY, maxLength: 21,
+      re: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
+      pending: { chars: /[A-Za-z0-9]/ },
+      check: (m) => whole(m)
+    }),
+    // GitHub classic and fine-grained tokens.
+    regexRecognizer({
+      entity: SECRET, priority: PRIORITY, maxLength: 256,
+      re: /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?![\w-])/g,
+      pending: { chars: /[A-Za-z0-9_-]/ },
+      check: (m) => whole(m)
+    }),
+    // Slack bot/user/app tokens and incoming-webhook paths.
+    regexRecognizer({
+      entity: SECRET, priority: PRIORITY, maxLength: 256,
+      re: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}(?![\w-])/g,
+      pending: { chars: /[A-Za-z0-9_-]/ },
+      check: (m) => (/\d/.test(m[0]) ? whole(m) : null)
+    }),
+    regexRecognizer({
+      entity: SECRET, priority: PRIORITY, maxLength: 90, lookback: 33,
+      re: /hooks\.slack\.com\/services\/(T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,32})(?![A-Za-z0-9])/g,
+      pending: { chars: /[A-Za-z0-9./]/ },
+      check: (m) => groupSpan(m, 0, 0.95)
+    }),
+    // Stripe secret and restricted keys (publishable pk_ keys are public by design).
+    regexRecognizer({
+      entity: SECRET, priority: PRIORITY, maxLength: 256,
+      re: /(?<![\w-])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}(?![A-Za-z0-9])/g,
+      pending: { chars: /[A-Za-z0-9_]/ },
+      check: (m) => whole(m)
+    }),
+    // JWS compact serialization: base64url('{"...') . base64url('{"...') . signature.
+    regexRecognizer({
+      entity: SECRET, priority: PRIORITY, maxLength: 3 * jwtPart + 3,
+      re: new RegExp(`(?<![\\w-])eyJ[A-Za-z0-9_-]{5,${jwtPart}}\\.eyJ[A-Za-z0-9_-]{5,${jwtPart}}\\.[A-Za-z0-9_-]{0,${jwtPart}}(?![\\w-]|\\.[\\w-])`, 'g'),
+      pending: { chars: TOKEN_CHARS },
+      check: (m) => whole(m)
+    }),
+    // PEM private keys (PKCS#1, PKCS#8, EC, OpenSSH, encrypted), with real or escaped newlines.
+    regexRecognizer({
+      entity: SECRET, priority: PRIORITY, maxLength: maxMatchChars + 80,
+      re: new RegExp(`-----BEGIN (?:[A-Z0-9]{1,10} ){0,3}PRIVATE KEY-----[\\s\\S]{16,${maxMatchChars}}?-----END (?:[A-Z0-9]{1,10} ){0,3}PRIVATE KEY-----`, 'g'),
+      needs: '-----BEGIN',
+      pending: { anchors: ['-----BEGIN '] },
+      check: (m) => whole(m, 1)
+    }),
+    // The password of scheme://user:password@host URLs (database DSNs, AMQP, Redis, HTTP basic auth).
+    regexRecognizer({
+      entity: SECRET, priority: PRIORITY, maxLength: 16 + 3 + 64 + 1 + 128 + 1, lookback: 16 + 3 + 64 + 1,
+      re: /(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/[^\s:/@?#]{0,64}:([^\s/@?#]{1,128})@/g,
+      needs: '://',
+      pending: { chars: /[!-~]/ },
+      check: (m) => groupSpan(m, 1, 0.9)
+    }),
+    // password=..., "api_key": "...", DB_PASSWORD: ... in DSNs, env files, JSON and YAML.
+    regexRecognizer({
+      entity: SECRET, priority: PRIORITY, maxLength: 32 + 10 + 128, lookback: 32 + 10,
+      re: /(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|client_secret|secret_key|api_key|apikey|api-key|access_token|auth_token|private_key|aws_secret_access_key)["']?[ \t]{0,3}[:=][ \t]{0,3}["']?([^\s"',;&<>]{4,128})/gi,
+      pending: { anchors: ['password', 'passwd', 'pwd', 'secret', 'api_key', 'apikey', 'api-key', 'access_token', 'auth_token', 'private_key'] },
+      check (m) {
+        const value = m[1] ?? ''
+        // Already masked, or a placeholder, not a secret.
+        if (/^(?:\*+|x+|\[[A-Z_]+\]|<[^>]*>|\$\{?[A-Za-z_]+\}?|null|none|true|false)$/i.test(value)) return null
+        const key = m[0].slice(0, m[0].length - value.length)
+        if (!/["']$/.test(key)) {
+          // Unquoted, code is likelier than a password: `= req.body.password`, `= os.environ[`, `getenv(`,
+          // and a bare word after ':' or ' = ' (`password: string`); `password=word` (DSN, .env) stays.
+          if (CODE_EXPRESSION.test(value)) return null
+          if (/^[A-Za-z]+$/.test(value) && !/[A-Za-z]=$/.test(key)) return null
+        }
+        return groupSpan(m, 0, 0.8)
+      }
+    })
+  ]
+}

@@ -1,0 +1,124 @@
+import type { Candidate, Recognizer } from './types.js'
+
+/** A span inside a regex match, with its base score before context words. */
+export interface Span { start: number; end: number; score: number }
+
+/**
+ * How a recognizer tells whether a match may still be in progress at the end of a stream window.
+ * - chars: every character of a match (prefix included) is in this ASCII class; a match in progress
+ *   is then a suffix of the trailing run of such characters.
+ * - anchor: every match begins with one of these literals (case-insensitive); a match in progress
+ *   begins at an occurrence not yet followed by a complete match, or at a partial literal at the end.
+ */
+export type PendingRule = { chars: RegExp } | { anchors: readonly string[] }
+
+export interface RegexRecognizerSpec {
+  entity: string
+  priority: number
+  maxLength: number
+  /**
+   * A global regex. Each must be linear: bounded repetitions only, and no quantified group whose
+   * pieces can match the same text in more than one way (see docs/pii.md "Regex safety").
+   */
+  re: RegExp
+  /** Turns a match into a span (or rejects it): checksums and structure checks live here. */
+  check: (m: RegExpExecArray, text: string) => Span | null
+  pending: PendingRule
+  /** Words in the CONTEXT_WINDOW_CHARS before a match that raise its score. */
+  context?: RegExp
+  contextBoost?: number
+  /** Words before a match that lower its score (e.g. "version" before a dotted quad). */
+  againstContext?: RegExp
+  /** A character every match contains; a window without it is skipped. */
+  needs?: string
+  /** Largest distance from a match's start to its reported span's start (a key or URL prefix). */
+  lookback?: number
+}
+
+/** How far before a match context words are looked for. */
+export const CONTEXT_WINDOW_CHARS = 48
+
+/** A 128-entry membership table for an ASCII character class; non-ASCII is never a member. */
+function asciiTable (cls: RegExp): Uint8Array {
+  const t = new Uint8Array(128)
+  for (let c = 0; c < 128; c++) t[c] = cls.test(String.fromCharCode(c)) ? 1 : 0
+  return t
+}
+
+/** Builds a Recognizer from a regex, a check and a pending rule. */
+export function regexRecognizer (spec: RegexRecognizerSpec): Recognizer {
+  const { entity, priority, maxLength, re, check, context, againstContext, needs } = spec
+  if (!re.global) throw new TypeError(`${entity} recognizer regex must be global`)
+  const lookback = spec.lookback ?? 0
+  const boost = spec.contextBoost ?? 0.2
+  const sticky = new RegExp(re.source, re.flags.replace('g', '') + 'y')
+
+  const scoreAt = (text: string, span: Span): number => {
+    if (context === undefined && againstContext === undefined) return span.score
+    const before = text.slice(Math.max(0, span.start - CONTEXT_WINDOW_CHARS), span.start)
+    let score = span.score
+    if (context?.test(before) === true) score += boost
+    if (againstContext?.test(before) === true) score -= 0.3
+    return Math.min(1, Math.max(0, score))
+  }
+
+  const scan = (text: string, from: number, emit: (c: Candidate) => void): void => {
+    const start = Math.max(0, from - lookback)
+    if (needs !== undefined && text.indexOf(needs, start) === -1) return
+    re.lastIndex = start
+    let m: RegExpExecArray | null
+    while ((m = re.exec(text)) !== null) {
+      const span = check(m, text)
+      if (span !== null && span.start >= from) {
+        emit({ type: entity, start: span.start, end: span.end, score: scoreAt(text, span), priority })
+      }
+      // Every start index is tried on its own (not from the previous match's end), so what is
+      // found at an index never depends on what was found before it.
+      re.lastIndex = m.index + 1
+    }
+  }
+
+  let pendingFrom: Recognizer['pendingFrom']
+  if ('chars' in spec.pending) {
+    const table = asciiTable(spec.pending.chars)
+    pendingFrom = (text, floor) => {
+      const stop = Math.max(floor, text.length - maxLength)
+      let i = text.length
+      while (i > stop) {
+        const c = text.charCodeAt(i - 1)
+        if (c >= 128 || table[c] === 0) break
+        i--
+      }
+      return i
+    }
+  } else {
+    const anchors = spec.pending.anchors.map((a) => a.toLowerCase())
+    const finder = new RegExp(anchors.map((a) => a.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|'), 'gi')
+    pendingFrom = (text, floor) => {
+      const n = text.length
+      const lower = text.slice(Math.max(floor, n - maxLength)).toLowerCase()
+      const base = n - lower.length
+      // An anchor cut off by the end of the text may become a match.
+      let pending = n
+      for (const a of anchors) {
+        for (let k = Math.min(a.length - 1, lower.length); k > 0; k--) {
+          if (lower.endsWith(a.slice(0, k))) { pending = Math.min(pending, n - k); break }
+        }
+      }
+      finder.lastIndex = 0
+      let m: RegExpExecArray | null
+      while ((m = finder.exec(lower)) !== null) {
+        const q = base + m.index
+        if (q >= pending) break
+        sticky.lastIndex = q
+        const whole = sticky.exec(text)
+        // A match that ends before the end of the text is final; one that fails or reaches the end
+        // may still change.
+        if (whole === null || q + whole[0].length >= n) return q
+        finder.lastIndex = m.index + 1
+      }
+      return pending
+    }
+  }
+  return { entity, priority, maxLength, scan, pendingFrom }
+}
