@@ -1,0 +1,367 @@
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import type { TLSSocket } from 'node:tls'
+import { AuthError } from '../../core/errors.js'
+import { sortableId } from '../../core/events/index.js'
+import type { Identity } from '../../core/events/index.js'
+import type { Logger } from '../../core/log/index.js'
+import type { ConnectionInfo, GatewayServices } from '../../core/plugin/index.js'
+import type { PostgresTargetConfig } from '../../core/config/index.js'
+import { FrameReader } from './codec/index.js'
+import { CoalescingWriter } from './coalescing-writer.js'
+import type { CancelKeys } from './cancel-keys.js'
+import { pgError } from './errors.js'
+import type { BackendKeyData } from './messages/backend-key-data.js'
+import type { Action } from './session/actions.js'
+import { Session, type SqlAnalysis } from './session/session.js'
+import { cancelUpstream } from './upstream/cancel-upstream.js'
+import { connectUpstream, MAX_SERVER_MESSAGE_BYTES } from './upstream/connect-upstream.js'
+
+/** setTimeout cannot wait longer than this; longer token lifetimes re-arm. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+/** How long a closing client gets to read its last bytes. */
+const CLIENT_LINGER_MS = 1000
+
+export interface ConnectionDeps {
+  services: GatewayServices
+  sql: SqlAnalysis
+  cancelKeys: CancelKeys
+  targets: readonly PostgresTargetConfig[]
+}
+
+type PauseReason = 'busy' | 'backpressure'
+
+/**
+ * Drives one client's Session over its socket and its upstream socket: reads frames, performs the
+ * actions the session returns, runs the asynchronous steps (TLS, identity, upstream login) one at a time,
+ * and applies backpressure both ways (a slow reader pauses the other side, nothing buffers without bound).
+ */
+export class ClientConnection {
+  readonly #deps: ConnectionDeps
+  readonly #conn: ConnectionInfo
+  readonly #log: Logger
+  readonly #session: Session
+  readonly #clientReader: FrameReader
+  readonly #serverReader = new FrameReader('server', MAX_SERVER_MESSAGE_BYTES)
+  readonly #toClient = new CoalescingWriter()
+  readonly #toServer = new CoalescingWriter()
+  readonly #clientPaused = new Set<PauseReason>()
+  #client: Duplex
+  #upstream: Socket | TLSSocket | undefined
+  #upstreamPaused = false
+  #key: BackendKeyData | undefined
+  #busy = false
+  #closed = false
+  #handshakeTimer: NodeJS.Timeout | undefined
+  #expiryTimer: NodeJS.Timeout | undefined
+  readonly #done: Promise<void>
+  #resolveDone!: () => void
+
+  constructor (socket: Duplex, conn: ConnectionInfo, deps: ConnectionDeps) {
+    this.#client = socket
+    this.#conn = conn
+    this.#deps = deps
+    this.#log = conn.log.child({ protocol: 'postgres' })
+    this.#clientReader = new FrameReader('client', deps.services.config.limits.maxMessageBytes)
+    this.#done = new Promise((resolve) => { this.#resolveDone = resolve })
+    this.#session = new Session({
+      id: conn.id,
+      client: {
+        address: conn.remoteAddress,
+        encrypted: conn.encrypted,
+        canStartTls: conn.startTls !== undefined,
+        plaintextAllowed: conn.isLoopback && conn.listener.allowLoopbackPlaintext
+      },
+      targets: deps.targets,
+      sql: deps.sql,
+      policy: deps.services.policy,
+      newId: sortableId
+    })
+  }
+
+  /** Resolves when both legs are closed. */
+  get done (): Promise<void> { return this.#done }
+
+  start (): void {
+    this.#handshakeTimer = setTimeout(() => {
+      this.#log.info('closing: start-up not finished within the handshake deadline')
+      this.#shutdown()
+    }, this.#deps.services.config.limits.handshakeTimeoutMs)
+    this.#attachClient(this.#client)
+    this.#client.resume()
+  }
+
+  /** Ends the session now with a FATAL telling the client why (shutdown). */
+  terminate (): void {
+    this.#run(() => this.#session.fail(pgError.shuttingDown(), 'gatehouse shutting down'))
+    this.#shutdown()
+  }
+
+  readonly #onClientData = (chunk: Buffer): void => {
+    this.#clientReader.push(chunk)
+    this.#pumpClient()
+  }
+
+  readonly #onClientGone = (): void => { this.#shutdown() }
+  readonly #onClientError = (err: Error): void => {
+    this.#log.debug({ err: err.message }, 'client socket error')
+    this.#shutdown()
+  }
+
+  #attachClient (s: Duplex): void {
+    s.on('data', this.#onClientData)
+    s.on('end', this.#onClientGone)
+    s.on('close', this.#onClientGone)
+    s.on('error', this.#onClientError)
+  }
+
+  #detachClient (s: Duplex): void {
+    s.off('data', this.#onClientData)
+    s.off('end', this.#onClientGone)
+    s.off('close', this.#onClientGone)
+    s.off('error', this.#onClientError)
+  }
+
+  #pumpClient (): void {
+    this.#batch(() => {
+      while (!this.#busy && !this.#closed) {
+        let actions: Action[]
+        try {
+          const frame = this.#clientReader.next(this.#session.expectsStartupPacket)
+          if (frame === undefined) return
+          actions = this.#session.onClient(frame)
+        } catch (err) {
+          actions = this.#failWith(err, 'client')
+        }
+        this.#perform(actions)
+      }
+    })
+  }
+
+  readonly #onServerData = (chunk: Buffer): void => {
+    this.#serverReader.push(chunk)
+    this.#batch(() => {
+      while (!this.#closed) {
+        let actions: Action[]
+        try {
+          const frame = this.#serverReader.next()
+          if (frame === undefined) return
+          actions = this.#session.onServer(frame)
+        } catch (err) {
+          actions = this.#failWith(err, 'server')
+        }
+        this.#perform(actions)
+      }
+    })
+  }
+
+  #failWith (err: unknown, side: 'client' | 'server'): Action[] {
+    const fields = pgError.fromError(err, this.#conn.id)
+    if (fields.code === 'XX000') this.#log.error({ err }, `internal error handling a ${side} message`)
+    else this.#log.info({ code: fields.code, side }, fields.message)
+    return this.#session.fail(side === 'server' ? pgError.upstreamLost(this.#session.target?.name ?? '') : fields, `${side} error`)
+  }
+
+  /** Runs `fn` and then writes what it queued, each side in one write. */
+  #batch (fn: () => void): void {
+    fn()
+    this.#flush()
+  }
+
+  #run (fn: () => Action[]): void {
+    this.#batch(() => { this.#perform(fn()) })
+  }
+
+  #flush (): void {
+    if (!this.#toClient.isEmpty && !this.#client.destroyed && !this.#toClient.flushTo(this.#client)) this.#pauseUpstream()
+    const up = this.#upstream
+    if (up !== undefined && !this.#toServer.isEmpty && !up.destroyed && !this.#toServer.flushTo(up)) this.#pauseClient('backpressure')
+  }
+
+  #pauseUpstream (): void {
+    const up = this.#upstream
+    if (up === undefined || this.#upstreamPaused) return
+    this.#upstreamPaused = true
+    up.pause()
+    this.#client.once('drain', () => {
+      this.#upstreamPaused = false
+      if (!this.#closed) up.resume()
+    })
+  }
+
+  #pauseClient (reason: PauseReason): void {
+    if (this.#clientPaused.has(reason)) return
+    this.#clientPaused.add(reason)
+    this.#client.pause()
+    if (reason === 'backpressure') this.#upstream?.once('drain', () => { this.#resumeClient('backpressure') })
+  }
+
+  #resumeClient (reason: PauseReason): void {
+    this.#clientPaused.delete(reason)
+    if (this.#clientPaused.size > 0 || this.#closed) return
+    this.#client.resume()
+    this.#pumpClient()
+  }
+
+  #perform (actions: Action[]): void {
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'to-client': this.#toClient.push(a.bytes); break
+        case 'to-server': this.#toServer.push(a.bytes); break
+        case 'audit':
+          try {
+            this.#deps.services.audit.record(a.entry)
+          } catch (err) {
+            this.#log.error({ err }, 'audit sink failed')
+          }
+          break
+        case 'start-tls': this.#async(this.#startTls()); break
+        case 'verify': this.#async(this.#verify(a.password)); break
+        case 'connect': this.#async(this.#connect(a.target, a.params)); break
+        case 'cancel': this.#cancel(a.key); break
+        case 'close':
+          this.#log.debug({ reason: a.reason }, 'session closing')
+          this.#flush()
+          this.#shutdown()
+          break
+      }
+    }
+  }
+
+  /** One asynchronous step at a time; client bytes wait (paused) until it finished. */
+  #async (step: Promise<void>): void {
+    this.#busy = true
+    this.#pauseClient('busy')
+    step.catch((err: unknown) => {
+      this.#log.error({ err }, 'internal error during start-up')
+      this.#run(() => this.#session.fail(pgError.fromError(err, this.#conn.id), 'internal error'))
+    }).finally(() => {
+      this.#busy = false
+      this.#resumeClient('busy')
+    })
+  }
+
+  async #startTls (): Promise<void> {
+    const startTls = this.#conn.startTls
+    if (startTls === undefined) throw new Error('start-tls without a listener certificate')
+    // Bytes after SSLRequest were sent before TLS: they could be injected by anyone on the path.
+    if (this.#clientReader.buffered > 0) {
+      this.#log.warn('closing: plaintext bytes queued behind SSLRequest')
+      this.#shutdown()
+      return
+    }
+    const raw = this.#client
+    this.#detachClient(raw)
+    let tls: TLSSocket
+    try {
+      tls = await startTls(raw as Socket)
+    } catch (err) {
+      this.#log.info({ err: (err as Error).message }, 'client TLS handshake failed')
+      raw.destroy()
+      this.#shutdown()
+      return
+    }
+    if (this.#closed) {
+      tls.destroy()
+      return
+    }
+    this.#client = tls
+    this.#attachClient(tls)
+    this.#run(() => this.#session.onTlsStarted())
+  }
+
+  async #verify (password: string): Promise<void> {
+    let identity: Identity
+    try {
+      identity = await this.#deps.services.identity.verify(password)
+    } catch (err) {
+      const reason = err instanceof AuthError ? err.message : 'the credential could not be verified'
+      if (!(err instanceof AuthError)) this.#log.error({ err }, 'identity verifier failed')
+      this.#log.info({ reason }, 'authentication failed')
+      this.#run(() => this.#session.onAuthFailed(reason))
+      return
+    }
+    if (this.#closed) return
+    this.#log.info({ sub: identity.sub, via: identity.via }, 'authenticated')
+    this.#armExpiry(identity)
+    this.#run(() => this.#session.onVerified(identity))
+  }
+
+  #armExpiry (identity: Identity): void {
+    if (identity.expiresAt === undefined) return
+    const ms = identity.expiresAt * 1000 - Date.now()
+    this.#expiryTimer = setTimeout(() => {
+      if (ms > MAX_TIMER_MS) {
+        this.#armExpiry(identity)
+        return
+      }
+      this.#log.info({ sub: identity.sub }, 'token expired: closing the session')
+      this.#run(() => this.#session.expire())
+    }, Math.max(0, Math.min(ms, MAX_TIMER_MS)))
+    this.#expiryTimer.unref()
+  }
+
+  async #connect (target: PostgresTargetConfig, params: Record<string, string>): Promise<void> {
+    let up
+    try {
+      up = await connectUpstream({ target, params, timeoutMs: this.#deps.services.config.limits.handshakeTimeoutMs })
+    } catch (err) {
+      this.#log.warn({ target: target.name, err: (err as Error).message }, 'upstream connect failed')
+      this.#run(() => this.#session.onUpstreamFailed((err as Error).message))
+      return
+    }
+    if (this.#closed) {
+      up.socket.destroy()
+      return
+    }
+    this.#upstream = up.socket
+    this.#key = this.#deps.cancelKeys.issue({ target, upstreamKey: up.key })
+    clearTimeout(this.#handshakeTimer)
+    this.#run(() => this.#session.onUpstreamReady(up.startupFrames, up.readyForQuery, this.#key as BackendKeyData))
+    up.socket.on('data', this.#onServerData)
+    up.socket.on('end', this.#onUpstreamGone)
+    up.socket.on('close', this.#onUpstreamGone)
+    up.socket.on('error', (err) => { this.#log.info({ err: err.message }, 'upstream socket error') })
+    if (up.leftover.length > 0) this.#onServerData(up.leftover)
+    if (!this.#upstreamPaused) up.socket.resume()
+  }
+
+  readonly #onUpstreamGone = (): void => {
+    if (this.#closed) return
+    this.#run(() => this.#session.onUpstreamClosed())
+  }
+
+  #cancel (key: BackendKeyData): void {
+    const route = this.#deps.cancelKeys.find(key)
+    if (route === undefined) {
+      this.#log.info('cancel request with an unknown key ignored')
+      return
+    }
+    this.#log.info({ target: route.target.name }, 'forwarding cancel request')
+    cancelUpstream(route.target, route.upstreamKey, this.#deps.services.config.limits.handshakeTimeoutMs)
+      .catch((err: unknown) => { this.#log.warn({ err: (err as Error).message }, 'cancel request failed') })
+  }
+
+  #shutdown (): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#handshakeTimer)
+    clearTimeout(this.#expiryTimer)
+    if (this.#key !== undefined) this.#deps.cancelKeys.release(this.#key)
+    this.#toServer.clear()
+    const up = this.#upstream
+    if (up !== undefined) {
+      up.off('data', this.#onServerData)
+      up.destroy()
+    }
+    const client = this.#client
+    if (client.destroyed) {
+      this.#resolveDone()
+      return
+    }
+    client.once('close', () => { this.#resolveDone() })
+    // end() lets queued bytes (a FATAL) reach the client; a client that never reads is not waited for.
+    client.end()
+    setTimeout(() => { client.destroy() }, CLIENT_LINGER_MS).unref()
+  }
+}

@@ -1,0 +1,371 @@
+import assert from 'node:assert'
+import type { PostgresTargetConfig } from '../../../core/config/index.js'
+import type { Decision, GatewayEvent, Identity, SqlFacts } from '../../../core/events/index.js'
+import type { PolicyStore } from '../../../core/policy/index.js'
+import { BACKEND, FRONTEND, SSL_ACCEPTED, SSL_REFUSED, STARTUP_CODE, type Frame } from '../codec/index.js'
+import { pgError, errorBytes } from '../errors.js'
+import { encodeAuthenticationCleartextPassword, encodeAuthenticationOk } from '../messages/authentication.js'
+import { encodeBackendKeyData, type BackendKeyData } from '../messages/backend-key-data.js'
+import { bindParamsAsText, decodeBind, encodeBind } from '../messages/bind.js'
+import { decodeClose } from '../messages/close.js'
+import { decodeDescribe } from '../messages/describe.js'
+import { decodeErrorFields, type ErrorFields } from '../messages/error-response.js'
+import { decodeFunctionCallOid } from '../messages/function-call.js'
+import { encodeNegotiateProtocolVersion } from '../messages/negotiate-protocol-version.js'
+import { decodeParse, encodeParse } from '../messages/parse.js'
+import { decodePasswordMessage } from '../messages/password-message.js'
+import { decodeQuery, encodeQuery } from '../messages/query.js'
+import { decodeStartupPacket } from '../messages/startup-packet.js'
+import type { StartupMessage } from '../messages/startup-message.js'
+import type { Action } from './actions.js'
+import { ReplyQueue } from './reply-queue.js'
+
+export type Step = 'startup' | 'tls-handshake' | 'password' | 'verifying' | 'connecting' | 'ready' | 'closed'
+
+/** What the session needs from SQL analysis (src/protocols/postgres/sql). */
+export interface SqlAnalysis {
+  analyze (text: string): SqlFacts
+  normalize (text: string): string
+}
+
+export interface SessionOptions {
+  id: string
+  client: {
+    address: string
+    /** The client connection is TLS already (core terminated it). */
+    encrypted: boolean
+    /** The listener can upgrade on SSLRequest. */
+    canStartTls: boolean
+    /** A token may be sent over plaintext (loopback client, listener allows it). */
+    plaintextAllowed: boolean
+  }
+  targets: readonly PostgresTargetConfig[]
+  sql: SqlAnalysis
+  policy: PolicyStore
+  newId: () => string
+}
+
+/** Sent to the server instead of a denied statement: it fails at parse time, without side effects, so the
+ *  server itself aborts a transaction block and skips to Sync exactly as for a real error. */
+export const DENIED_SQL = 'gatehouse_policy_denied'
+/** Bound instead of a denied Bind: no such prepared statement, so the Bind fails the same way. */
+export const DENIED_STATEMENT = 'gatehouse_policy_denied'
+
+/** Startup parameters that describe the client's login, not its session: never passed upstream. */
+const LOGIN_PARAMS = new Set(['user', 'database', 'replication'])
+const PROTOCOL_OPTION_PREFIX = '_pq_.'
+const DISCARD_ALL = /^\s*discard\s+all\s*;?\s*$/i
+const DEALLOCATE = /^\s*deallocate\s+(?:prepare\s+)?("(?:[^"]|"")+"|[^\s;]+)\s*;?\s*$/i
+const REPLICATION_OFF = new Set(['false', 'off', 'no', '0'])
+
+interface PreparedStatement { sql: string; facts: SqlFacts }
+
+/**
+ * One client session as a state machine: it takes frames (and the results of the actions it asked for)
+ * and returns actions. Startup -> (TLS) -> password -> verifying -> connecting -> ready -> closed.
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html
+ */
+export class Session {
+  readonly #opts: SessionOptions
+  #step: Step = 'startup'
+  #startup: StartupMessage | undefined
+  #identity: Identity | undefined
+  #target: PostgresTargetConfig | undefined
+  readonly #replies = new ReplyQueue()
+  readonly #statements = new Map<string, PreparedStatement>()
+  /** After gatehouse made a message fail, the server ignores everything up to Sync: so do we. */
+  #skippingToSync = false
+  #encrypted: boolean
+
+  constructor (opts: SessionOptions) {
+    this.#opts = opts
+    this.#encrypted = opts.client.encrypted
+  }
+
+  get step (): Step { return this.#step }
+  get identity (): Identity | undefined { return this.#identity }
+  get target (): PostgresTargetConfig | undefined { return this.#target }
+  /** The next client frame is a startup-family packet (no type byte). */
+  get expectsStartupPacket (): boolean { return this.#step === 'startup' }
+  /** Replies the server still owes, head first. */
+  expectedReplies (): string[] { return this.#replies.expected() }
+
+  onClient (frame: Frame): Action[] {
+    switch (this.#step) {
+      case 'startup': return this.#onStartupPacket(frame)
+      case 'password': return this.#onPassword(frame)
+      case 'ready': return this.#onRelay(frame)
+      case 'closed': return []
+      default:
+        assert.fail(`client frame while ${this.#step}: the driver must not read during an action`)
+    }
+  }
+
+  onTlsStarted (): Action[] {
+    assert(this.#step === 'tls-handshake', 'TLS started outside the handshake')
+    this.#step = 'startup'
+    this.#encrypted = true
+    return []
+  }
+
+  onVerified (identity: Identity): Action[] {
+    assert(this.#step === 'verifying' && this.#startup !== undefined)
+    this.#identity = identity
+    const params = this.#startup.params
+    const database = params.database ?? params.user ?? ''
+    const target = this.#opts.targets.find((t) => t.name === database)
+    if (target === undefined) return this.#fatal(pgError.unknownDatabase(database), 'unknown database')
+    this.#target = target
+    const replication = params.replication
+    if (replication !== undefined && !REPLICATION_OFF.has(replication.toLowerCase())) {
+      const d = this.#decide({ text: `replication=${replication}`, statements: [{ operation: 'unknown', tables: [] }] }, 'connect')
+      if (!isAllowedByRule(d.decision)) return [d.audit, ...this.#fatal(pgError.replicationRefused(), 'replication refused')]
+    }
+    const upstreamParams: Record<string, string> = {}
+    for (const [k, v] of Object.entries(params)) {
+      if (!LOGIN_PARAMS.has(k) && !k.startsWith(PROTOCOL_OPTION_PREFIX)) upstreamParams[k] = v
+    }
+    if (replication !== undefined && !REPLICATION_OFF.has(replication.toLowerCase())) upstreamParams.replication = replication
+    this.#step = 'connecting'
+    return [{ kind: 'connect', target, params: upstreamParams }]
+  }
+
+  onAuthFailed (reason: string): Action[] {
+    assert(this.#step === 'verifying' && this.#startup !== undefined)
+    return this.#fatal(pgError.authFailed(this.#startup.params.user ?? '', reason), 'authentication failed')
+  }
+
+  /** The upstream session is logged in: finish the client's start-up with our own key. */
+  onUpstreamReady (startupFrames: readonly Frame[], readyForQuery: Frame, clientKey: BackendKeyData): Action[] {
+    assert(this.#step === 'connecting')
+    this.#step = 'ready'
+    return [
+      { kind: 'to-client', bytes: encodeAuthenticationOk() },
+      ...startupFrames.map((f): Action => ({ kind: 'to-client', bytes: f.raw })),
+      { kind: 'to-client', bytes: encodeBackendKeyData(clientKey) },
+      { kind: 'to-client', bytes: readyForQuery.raw }
+    ]
+  }
+
+  onUpstreamFailed (why: string): Action[] {
+    assert(this.#step === 'connecting' && this.#target !== undefined)
+    return this.#fatal(pgError.upstreamUnavailable(this.#target.name, why), 'upstream unavailable')
+  }
+
+  /** The server's side of the relay. */
+  onServer (frame: Frame): Action[] {
+    if (this.#step !== 'ready') return []
+    const denial = this.#replies.onServer(frame.code)
+    if (denial !== undefined) return [{ kind: 'to-client', bytes: errorBytes(denial) }]
+    if (frame.code === BACKEND.ERROR_RESPONSE && this.#isFatal(frame)) {
+      return [{ kind: 'to-client', bytes: frame.raw }, ...this.#close('upstream ended the session')]
+    }
+    return [{ kind: 'to-client', bytes: frame.raw }]
+  }
+
+  /** The upstream connection closed under us. */
+  onUpstreamClosed (): Action[] {
+    if (this.#step === 'closed') return []
+    return this.#fatal(pgError.upstreamLost(this.#target?.name ?? ''), 'upstream closed')
+  }
+
+  /** A client or server broke the protocol, or gatehouse failed: tell the client, then close. */
+  fail (fields: ErrorFields, reason: string): Action[] {
+    if (this.#step === 'closed') return []
+    return this.#fatal(fields, reason)
+  }
+
+  expire (): Action[] {
+    return this.fail(pgError.tokenExpired(), 'token expired')
+  }
+
+  #isFatal (frame: Frame): boolean {
+    const s = decodeErrorFields(frame.body).severity
+    return s === 'FATAL' || s === 'PANIC'
+  }
+
+  #fatal (fields: ErrorFields, reason: string): Action[] {
+    return [{ kind: 'to-client', bytes: errorBytes(fields) }, ...this.#close(reason)]
+  }
+
+  #close (reason: string): Action[] {
+    this.#step = 'closed'
+    return [{ kind: 'close', reason }]
+  }
+
+  #onStartupPacket (frame: Frame): Action[] {
+    const p = decodeStartupPacket(frame.body)
+    switch (p.kind) {
+      case 'ssl':
+        if (this.#encrypted) return this.#fatal(pgError.protocolViolation('SSLRequest on a connection that is already encrypted'), 'protocol violation')
+        if (!this.#opts.client.canStartTls) return [{ kind: 'to-client', bytes: Buffer.from([SSL_REFUSED]) }]
+        this.#step = 'tls-handshake'
+        return [{ kind: 'to-client', bytes: Buffer.from([SSL_ACCEPTED]) }, { kind: 'start-tls' }]
+      case 'gssenc':
+        return [{ kind: 'to-client', bytes: Buffer.from([SSL_REFUSED]) }]
+      case 'cancel':
+        this.#step = 'closed'
+        return [{ kind: 'cancel', key: { processId: p.processId, secretKey: p.secretKey } }, { kind: 'close', reason: 'cancel request' }]
+      case 'startup':
+        return this.#onStartupMessage(p)
+    }
+  }
+
+  #onStartupMessage (m: StartupMessage): Action[] {
+    if (m.version >>> 16 !== STARTUP_CODE.PROTOCOL_3_0 >>> 16) return this.#fatal(pgError.unsupportedProtocol(m.version), 'unsupported protocol')
+    if (m.params.user === undefined || m.params.user === '') return this.#fatal(pgError.protocolViolation('no PostgreSQL user name specified in startup packet'), 'no user')
+    this.#startup = m
+    const out: Action[] = []
+    const options = Object.keys(m.params).filter((k) => k.startsWith(PROTOCOL_OPTION_PREFIX))
+    // A newer minor version or protocol extensions: say we speak 3.0 without them, and go on.
+    if ((m.version & 0xffff) !== 0 || options.length > 0) {
+      out.push({ kind: 'to-client', bytes: encodeNegotiateProtocolVersion({ newestMinor: 0, unsupportedOptions: options }) })
+    }
+    // Refuse before asking: a token must not cross a plaintext link.
+    if (!this.#encrypted && !this.#opts.client.plaintextAllowed) return [...out, ...this.#fatal(pgError.tlsRequired(), 'plaintext refused')]
+    this.#step = 'password'
+    out.push({ kind: 'to-client', bytes: encodeAuthenticationCleartextPassword() })
+    return out
+  }
+
+  #onPassword (frame: Frame): Action[] {
+    if (frame.code !== FRONTEND.PASSWORD) return this.#fatal(pgError.protocolViolation(`expected a password message, got '${String.fromCharCode(frame.code)}'`), 'protocol violation')
+    const password = decodePasswordMessage(frame.body)
+    this.#step = 'verifying'
+    return [{ kind: 'verify', password }]
+  }
+
+  #onRelay (frame: Frame): Action[] {
+    switch (frame.code) {
+      case FRONTEND.QUERY: return this.#onQuery(frame)
+      case FRONTEND.PARSE: return this.#onParse(frame)
+      case FRONTEND.BIND: return this.#onBind(frame)
+      case FRONTEND.DESCRIBE:
+        this.#replies.push({ reply: decodeDescribe(frame.body).target === 'statement' ? 'describe-statement' : 'describe-portal' })
+        return [toServer(frame.raw)]
+      case FRONTEND.EXECUTE:
+        this.#replies.push({ reply: 'execute' })
+        return [toServer(frame.raw)]
+      case FRONTEND.CLOSE: {
+        const c = decodeClose(frame.body)
+        if (c.target === 'statement') this.#statements.delete(c.name)
+        this.#replies.push({ reply: 'close' })
+        return [toServer(frame.raw)]
+      }
+      case FRONTEND.SYNC:
+        this.#skippingToSync = false
+        this.#replies.push({ reply: 'sync' })
+        return [toServer(frame.raw)]
+      case FRONTEND.FLUSH:
+      case FRONTEND.COPY_DATA:
+      case FRONTEND.COPY_DONE:
+      case FRONTEND.COPY_FAIL:
+        return [toServer(frame.raw)]
+      case FRONTEND.FUNCTION_CALL: return this.#onFunctionCall(frame)
+      case FRONTEND.TERMINATE:
+        return [toServer(frame.raw), ...this.#close('client terminated')]
+      default:
+        return this.#fatal(pgError.protocolViolation(`invalid frontend message type ${frame.code}`), 'protocol violation')
+    }
+  }
+
+  #onQuery (frame: Frame): Action[] {
+    const { sql } = decodeQuery(frame.body)
+    const facts = this.#opts.sql.analyze(sql)
+    const d = this.#decide(facts, 'request')
+    this.#forgetDroppedStatements(facts)
+    if (d.decision.action === 'allow') {
+      this.#replies.push({ reply: 'query' })
+      return [d.audit, toServer(frame.raw)]
+    }
+    this.#replies.push({ reply: 'query', denial: pgError.policyDenied(d.decision) })
+    return [d.audit, toServer(encodeQuery({ sql: DENIED_SQL }))]
+  }
+
+  #onParse (frame: Frame): Action[] {
+    const m = decodeParse(frame.body)
+    if (this.#skippingToSync) {
+      this.#replies.push({ reply: 'parse' })
+      return [toServer(frame.raw)]
+    }
+    const facts = this.#opts.sql.analyze(m.sql)
+    const d = this.#decide(facts, 'request')
+    if (d.decision.action === 'allow') {
+      this.#statements.set(m.name, { sql: m.sql, facts })
+      this.#replies.push({ reply: 'parse' })
+      // A Parse runs nothing: its execution (Bind) is what gets audited when allowed.
+      return [toServer(frame.raw)]
+    }
+    if (m.name === '') this.#statements.delete(m.name)
+    this.#skippingToSync = true
+    this.#replies.push({ reply: 'parse', denial: pgError.policyDenied(d.decision) })
+    return [d.audit, toServer(encodeParse({ name: m.name, sql: DENIED_SQL, paramTypes: [] }))]
+  }
+
+  #onBind (frame: Frame): Action[] {
+    const m = decodeBind(frame.body)
+    const stmt = this.#statements.get(m.statement)
+    // Unknown statements were prepared with SQL PREPARE, whose Query was decided; the server rejects
+    // names it does not know.
+    if (this.#skippingToSync || stmt === undefined) {
+      this.#replies.push({ reply: 'bind' })
+      return [toServer(frame.raw)]
+    }
+    const d = this.#decide({ ...stmt.facts, params: bindParamsAsText(m) }, 'request')
+    if (d.decision.action === 'allow') {
+      this.#replies.push({ reply: 'bind' })
+      return [d.audit, toServer(frame.raw)]
+    }
+    this.#skippingToSync = true
+    this.#replies.push({ reply: 'bind', denial: pgError.policyDenied(d.decision) })
+    return [d.audit, toServer(encodeBind({ portal: m.portal, statement: DENIED_STATEMENT, paramFormats: [], params: [], resultFormats: [] }))]
+  }
+
+  #onFunctionCall (frame: Frame): Action[] {
+    const oid = decodeFunctionCallOid(frame.body)
+    const d = this.#decide({ text: `<function call ${oid}>`, statements: [{ operation: 'call', tables: [] }] }, 'request')
+    if (isAllowedByRule(d.decision)) {
+      this.#replies.push({ reply: 'function-call' })
+      return [d.audit, toServer(frame.raw)]
+    }
+    // A failing Query answers with the same ErrorResponse + ReadyForQuery a failed FunctionCall gets.
+    this.#replies.push({ reply: 'function-call', denial: pgError.policyDenied(d.decision) })
+    return [d.audit, toServer(encodeQuery({ sql: DENIED_SQL }))]
+  }
+
+  /**
+   * DEALLOCATE and DISCARD ALL drop server-side statements behind the protocol's back. A statement we
+   * still remember is harmless (the server rejects a Bind to it); one we forgot would be bound undecided.
+   */
+  #forgetDroppedStatements (facts: SqlFacts): void {
+    if (facts.statements.length !== 1) return
+    const op = facts.statements[0].operation
+    if (op === 'discard' && DISCARD_ALL.test(facts.text)) this.#statements.clear()
+    if (op !== 'deallocate') return
+    const m = DEALLOCATE.exec(facts.text)
+    if (m === null) return
+    if (m[1].toLowerCase() === 'all') this.#statements.clear()
+    else this.#statements.delete(m[1].startsWith('"') ? m[1].slice(1, -1).replaceAll('""', '"') : m[1].toLowerCase())
+  }
+
+  #decide (sql: SqlFacts, phase: GatewayEvent['phase']): { decision: Decision; audit: Action } {
+    assert(this.#identity !== undefined && this.#target !== undefined, 'decision before login')
+    const event: GatewayEvent = {
+      id: this.#opts.newId(),
+      session: { id: this.#opts.id, protocol: 'postgres', target: this.#target.name, client: { address: this.#opts.client.address } },
+      identity: this.#identity,
+      phase,
+      sql
+    }
+    const decision = this.#opts.policy.current().decide(event)
+    return {
+      decision,
+      audit: { kind: 'audit', entry: { event, decision, requestId: event.id, summary: { sql: this.#opts.sql.normalize(sql.text) } } }
+    }
+  }
+}
+
+const toServer = (bytes: Buffer): Action => ({ kind: 'to-server', bytes })
+
+/** FunctionCall and replication are refused unless a rule (not the default) allows them. */
+const isAllowedByRule = (d: Decision): boolean => d.action === 'allow' && d.rules.length > 0
