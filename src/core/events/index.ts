@@ -23,8 +23,8 @@ export interface SqlStatement {
   tables: SqlTable[]
   /** For UPDATE/DELETE: whether a WHERE clause restricts it. */
   hasWhere?: boolean
-  /** Data-modifying statements inside this one (`WITH d AS (DELETE ...) SELECT ...`); their tables are
-   *  also in `tables`. Match `operations` and `without_where` against these too, or they bypass rules. */
+  /** Statements run inside this one: data-modifying CTEs (`WITH d AS (DELETE ...) SELECT ...`) and a DO
+   *  block's static SQL; their tables are also in `tables`. Match `operations` and `without_where` against these too, or they bypass rules. */
   nested?: SqlStatement[]
 }
 

@@ -11,12 +11,15 @@
  * - A data-modifying statement inside another (WITH d AS (DELETE ...) SELECT ...) writes its target
  *   and is also listed in `nested`, so a rule on `delete` sees it.
  * - hasWhere (UPDATE/DELETE) is false without a WHERE and with a constant-true one (WHERE 1 = 1).
+ * - A DO block's PL/pgSQL body is read: its static statements are nested statements of the DO.
  * - EXPLAIN ANALYZE, PREPARE and DECLARE CURSOR report the statement they wrap; plain EXPLAIN runs
  *   nothing and reports `explain` with the wrapped statement's tables as reads.
  * - Kinds the classifier does not know are `unknown` with every named relation as a write.
  */
+import { parseSync } from 'libpg-query'
 import type { SqlStatement, SqlTable } from '../../../core/events/index.js'
 import { asArray, isAstObject, unwrapNode, type AstObject } from './ast.js'
+import { doBlockSql } from './do-block.js'
 import { classifyStatement, writesNamedRelations, type SqlOperation } from './operations.js'
 import { whereRestricts } from './where-clause.js'
 
@@ -87,6 +90,7 @@ export function statementFacts (node: unknown): SqlStatement {
   switch (type) {
     case 'SelectStmt': visitSelect(body, w); break
     case 'CopyStmt': visitCopy(body, w); break
+    case 'DoStmt': visitDoBlock(body, w); break
     default:
       walkFields(body, w)
       addNamedObjects(type, body, w)
@@ -154,6 +158,23 @@ function visitSelect (body: AstObject, outer: Walk): void {
     // The arms of UNION/INTERSECT/EXCEPT are bare SelectStmt bodies that may carry their own WITH.
     if ((field === 'larg' || field === 'rarg') && isAstObject(value)) visitSelect(value, w)
     else walk(value, w)
+  }
+}
+
+/** A DO block's static statements are nested statements of the DO. */
+function visitDoBlock (body: AstObject, w: Walk): void {
+  for (const text of doBlockSql(body)) {
+    let tree: unknown
+    try {
+      tree = parseSync(text)
+    } catch {
+      continue
+    }
+    for (const raw of asArray(isAstObject(tree) ? tree.stmts : undefined)) {
+      const statement = statementFacts(isAstObject(raw) ? raw.stmt : undefined)
+      // `v := 1` or `RAISE NOTICE '%', x` is a SELECT of nothing: not worth a nested statement.
+      if (statement.operation !== 'select' || statement.tables.length > 0) w.found.addNested(statement)
+    }
   }
 }
 

@@ -138,6 +138,12 @@ const cases: Array<[string, string, Expected | Expected[]]> = [
     [{ op: 'prepare_transaction' }, { op: 'commit_prepared' }, { op: 'rollback_prepared' }]],
   ['LISTEN / NOTIFY', "LISTEN ch; NOTIFY ch, 'x'; UNLISTEN *", [{ op: 'listen' }, { op: 'notify' }, { op: 'unlisten' }]],
   ['CALL and DO', "CALL p(1); DO $$ BEGIN PERFORM 1; END $$", [{ op: 'call' }, { op: 'do' }]],
+  ['a DO block\'s static SQL is nested in it', "DO $$ DECLARE n int := (SELECT count(*) FROM c); r record; BEGIN n := (SELECT max(a) FROM m); DELETE FROM customers; " +
+    "FOR r IN SELECT * FROM orders LOOP UPDATE x SET a = r.a WHERE id = r.id; END LOOP; EXECUTE 'DROP TABLE y'; END $$",
+  { op: 'do', tables: ['read c', 'read m', 'write customers', 'write x', 'read orders'],
+    nested: [sel('c'), sel('m'), { op: 'delete', tables: ['write customers'], where: false }, { op: 'update', tables: ['write x'], where: true }, sel('orders')] }],
+  ['a DO block in another language, or one that does not parse, is opaque; any body text is wrapped safely', "DO LANGUAGE plpython3u $$ plpy.execute('delete from t') $$; DO $$ BEGIN DELET FROM t; END $$; DO $x$ BEGIN RAISE NOTICE '$gh$'; DELETE FROM t; END $x$",
+    [{ op: 'do' }, { op: 'do' }, { op: 'do', tables: ['write t'], nested: [{ op: 'delete', tables: ['write t'], where: false }] }]],
 
   // wrappers
   ['plain EXPLAIN runs nothing: explain, tables read', 'EXPLAIN SELECT * FROM t JOIN u USING (id)', { op: 'explain', tables: ['read t', 'read u'] }],
