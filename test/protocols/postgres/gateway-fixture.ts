@@ -9,7 +9,9 @@ import { devModeConfig, type GatehouseConfig, type ListenerTls, type PostgresTar
 import { AuthError } from '../../../src/core/errors.js'
 import type { AuditEntry, AuditLog } from '../../../src/core/audit/index.js'
 import type { Decision, GatewayEvent, Identity } from '../../../src/core/events/index.js'
-import type { PolicyStore } from '../../../src/core/policy/index.js'
+import type { PolicySet, PolicyStore } from '../../../src/core/policy/index.js'
+import type { GatewayServices } from '../../../src/core/plugin/index.js'
+import type { Logger } from '../../../src/core/log/index.js'
 import type { IdentityVerifier } from '../../../src/core/identity/index.js'
 import type { EmbeddedPostgres } from '../../../src/core/config/index.js'
 import { createPostgresPlugin } from '../../../src/protocols/postgres/index.js'
@@ -49,6 +51,8 @@ export interface FixtureOptions {
   /** Shares one PostgreSQL between fixtures of the same file. */
   pg?: EmbeddedPostgres
   targets?: (pg: EmbeddedPostgres) => PostgresTargetConfig[]
+  /** Real services (identity, policy, audit) replacing the in-test ones. */
+  services?: (config: GatehouseConfig, log: Logger) => Partial<GatewayServices>
 }
 
 /**
@@ -83,12 +87,21 @@ export async function startGatewayFixture (t: Teardown, opts: FixtureOptions = {
       return id
     }
   }
+  const set: PolicySet = { revision: 'test', defaultAction: 'deny', ruleCount: 1, recognizers: [], decide: (e) => fixture.decide(e) }
   const policy: PolicyStore = {
-    current: () => ({ revision: 'test', decide: (e) => fixture.decide(e) }),
+    current: () => set,
+    reload: async () => ({ ok: true, revision: 'test' }),
+    status: () => ({ revision: 'test', loadedAt: new Date(), rules: 1 }) as ReturnType<PolicyStore['status']>,
     close: async () => {}
   }
-  const audit: AuditLog = { record: (e) => { audits.push(e) }, system: () => {}, close: async () => {} }
-  const gateway = await startGateway({ config, log, services: { config, log, identity, policy, audit }, plugins: [createPostgresPlugin] })
+  const audit: AuditLog = {
+    record: (e) => { audits.push(e) },
+    system: () => {},
+    stats: () => ({ lines: audits.length, seq: audits.length, dropped: {} }),
+    close: async () => {}
+  }
+  const services = { config, log, identity, policy, audit, ...opts.services?.(config, log) }
+  const gateway = await startGateway({ config, log, services, plugins: [createPostgresPlugin] })
   t.teardown(async () => {
     await gateway.close()
     delete process.env[envName]
