@@ -45,7 +45,7 @@ const cases: Array<[string, string, Expected | Expected[]]> = [
   ['a CTE sees the CTEs before it', 'WITH a AS (SELECT * FROM t), b AS (SELECT * FROM a) SELECT * FROM b', sel('t')],
   ['without RECURSIVE a CTE does not see later ones (that name is a table)', 'WITH a AS (SELECT * FROM b), b AS (SELECT 1) SELECT * FROM a', sel('b')],
   ['a recursive CTE refers to itself', 'WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT * FROM r', { op: 'select' }],
-  ['a CTE does not shadow a schema-qualified table', 'WITH customers AS (SELECT 1) SELECT * FROM public.customers, customers', sel('public.customers')],
+  ['a CTE does not shadow a schema-qualified table', 'WITH customers AS (SELECT 1) SELECT * FROM public.customers pc, customers', sel('public.customers')],
   ['a CTE is out of scope outside its query', 'SELECT * FROM (WITH x AS (SELECT 1) SELECT * FROM x) s, x', sel('x')],
   ['a CTE in one UNION arm does not cover the other', '(WITH x AS (SELECT 1) SELECT * FROM x) UNION ALL SELECT * FROM x', sel('x')],
 

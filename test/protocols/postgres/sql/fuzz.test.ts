@@ -10,7 +10,9 @@ const CORPUS = [
   "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = 'x'",
   'CREATE TABLE n (id int REFERENCES p (id)) INHERITS (q)',
   'EXPLAIN (ANALYZE) DELETE FROM t',
-  "COPY (SELECT * FROM t) TO STDOUT WITH (FORMAT csv); SET ROLE admin; PREPARE p AS SELECT $1"
+  "COPY (SELECT * FROM t) TO STDOUT WITH (FORMAT csv); SET ROLE admin; PREPARE p AS SELECT $1",
+  'DO $$ DECLARE v int := (SELECT 1 FROM c); BEGIN v := 2; DELETE FROM t WHERE id = v; END $$',
+  'DELETE FROM t WHERE 1 = 1 OR NOT false'
 ]
 
 function isWellFormed (s: SqlStatement): boolean {
