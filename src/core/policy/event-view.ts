@@ -1,3 +1,4 @@
+import type { RE2JS } from 're2js'
 import type { CustomRecognizerSpec, GatewayEvent, SqlStatement } from '../events/index.js'
 
 /**
@@ -17,13 +18,25 @@ export class EventView {
   readonly event: GatewayEvent
   readonly #detect: EntityDetector | undefined
   readonly #recognizers: readonly CustomRecognizerSpec[]
+  readonly #promptFilter: RE2JS | undefined
   #tables: TableKey[][] | undefined
   #entities: ReadonlySet<string> | undefined
+  #promptMayMatch: boolean | undefined
 
-  constructor (event: GatewayEvent, detect: EntityDetector | undefined, recognizers: readonly CustomRecognizerSpec[]) {
+  constructor (event: GatewayEvent, detect: EntityDetector | undefined, recognizers: readonly CustomRecognizerSpec[], promptFilter: RE2JS | undefined) {
     this.event = event
     this.#detect = detect
     this.#recognizers = recognizers
+    this.#promptFilter = promptFilter
+  }
+
+  /** False when no prompt pattern of any rule matches any prompt text: one scan per text per decision. */
+  promptMayMatch (): boolean {
+    if (this.#promptMayMatch === undefined) {
+      const filter = this.#promptFilter
+      this.#promptMayMatch = filter === undefined || (this.event.llm?.text ?? []).some((text) => filter.test(text))
+    }
+    return this.#promptMayMatch
   }
 
   tablesOf (index: number, statement: SqlStatement): TableKey[] {

@@ -1,6 +1,8 @@
 import type { ApprovalSpec, CustomRecognizerSpec, Decision, GatewayEvent, LimitSpec, MaskSpec, ProtocolName } from '../events/index.js'
 import { EventView, type EntityDetector } from './event-view.js'
-import { compileMatch, type EventTest } from './rule-matcher.js'
+import type { RE2JS } from 're2js'
+import { anyOf, compileMatch, type EventTest } from './rule-matcher.js'
+import { RuleIndex } from './rule-index.js'
 import type { RuleSpec } from './rule-schema.js'
 
 /** One immutable compiled rule set. decide() is pure and synchronous. */
@@ -29,8 +31,9 @@ export class CompiledPolicySet implements PolicySet {
   readonly defaultAction: 'allow' | 'deny'
   readonly ruleCount: number
   readonly recognizers: readonly CustomRecognizerSpec[]
-  readonly #byProtocol: Readonly<Record<ProtocolName, readonly CompiledRule[]>>
+  readonly #byProtocol: Readonly<Record<ProtocolName, { rules: readonly CompiledRule[]; index: RuleIndex }>>
   readonly #detect: EntityDetector | undefined
+  readonly #promptFilter: RE2JS | undefined
 
   constructor (rules: readonly RuleSpec[], opts: { revision: string; defaultAction: 'allow' | 'deny'; detectEntities?: EntityDetector }) {
     this.revision = opts.revision
@@ -38,6 +41,8 @@ export class CompiledPolicySet implements PolicySet {
     this.ruleCount = rules.length
     this.#detect = opts.detectEntities
     this.recognizers = Object.freeze(rules.flatMap((r) => r.mask?.recognizers ?? []))
+    const promptPatterns = [...new Set(rules.flatMap((r) => r.match.prompt?.patterns?.map((p) => p.pattern()) ?? []))]
+    this.#promptFilter = promptPatterns.length === 0 ? undefined : anyOf(promptPatterns)
     const compiled = rules.map((spec): CompiledRule => ({ id: spec.id, spec, test: compileMatch(spec.match, spec.action === 'allow') }))
     // Rules that name SQL can only match postgres events, LLM/prompt rules only http-llm ones:
     // split once here so decide() never looks at a rule that cannot apply.
@@ -48,23 +53,27 @@ export class CompiledPolicySet implements PolicySet {
       if (m.llm !== undefined || m.prompt !== undefined) return p === 'http-llm'
       return true
     }
-    this.#byProtocol = Object.freeze({
-      postgres: Object.freeze(compiled.filter((r) => applies(r, 'postgres'))),
-      'http-llm': Object.freeze(compiled.filter((r) => applies(r, 'http-llm')))
-    })
+    const forProtocol = (p: ProtocolName) => {
+      const list = Object.freeze(compiled.filter((r) => applies(r, p)))
+      return Object.freeze({ rules: list, index: new RuleIndex(list.map((r) => r.spec.match)) })
+    }
+    this.#byProtocol = Object.freeze({ postgres: forProtocol('postgres'), 'http-llm': forProtocol('http-llm') })
     Object.freeze(this)
   }
 
   decide (event: GatewayEvent): Decision {
-    const view = new EventView(event, this.#detect, this.recognizers)
-    const candidates = this.#byProtocol[event.session.protocol] ?? EMPTY
+    const view = new EventView(event, this.#detect, this.recognizers, this.#promptFilter)
+    const forProtocol = this.#byProtocol[event.session.protocol]
+    const rules = forProtocol?.rules ?? EMPTY
+    const candidates = forProtocol?.index.candidates(event) ?? EMPTY
     let denies: CompiledRule[] | undefined
     let approvals: CompiledRule[] | undefined
     let allows: CompiledRule[] | undefined
     const shadow: string[] = []
     const masks: MaskSpec[] = []
     const limits: LimitSpec[] = []
-    for (const rule of candidates) {
+    for (const i of candidates) {
+      const rule = rules[i]
       if (!rule.test(view)) continue
       const spec = rule.spec
       if (spec.mode === 'shadow') { shadow.push(rule.id); continue }

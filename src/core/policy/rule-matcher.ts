@@ -1,4 +1,5 @@
 import picomatch from 'picomatch'
+import { RE2JS } from 're2js'
 import type { SqlStatement } from '../events/index.js'
 import type { EventView, TableKey } from './event-view.js'
 import type { MatchSpec } from './rule-schema.js'
@@ -10,6 +11,23 @@ type StatementTest = (view: EventView, statement: SqlStatement, index: number) =
 const GLOB = { nocase: true, dot: true } as const
 // Model names and routes contain '/', which a plain glob star would not cross.
 const PATH_GLOB = { ...GLOB, bash: true } as const
+
+/**
+ * One RE2 program matching where any of the (already validated) RE2 patterns matches. Inline flags
+ * such as (?i) stay scoped to their own group. RE2JS costs mostly per scan, not per alternative.
+ */
+export function anyOf (re2Patterns: string[]): RE2JS {
+  return RE2JS.compile(re2Patterns.map((p) => `(?:${p})`).join('|'))
+}
+
+/**
+ * One case-insensitive RegExp for any of the globs. picomatch's own matcher function costs several
+ * times a RegExp test per call, and decide() runs these for every rule and table.
+ */
+function globRegExp (patterns: string[], options: picomatch.PicomatchOptions): RegExp {
+  const sources = patterns.map((p) => `(?:${picomatch.makeRe(p, options).source})`)
+  return new RegExp(sources.join('|'), 'i')
+}
 
 /**
  * Compiles a rule's match block into one predicate. `permissive` is true for allow rules: where a
@@ -33,11 +51,15 @@ export function compileMatch (match: MatchSpec, permissive: boolean): EventTest 
   }
   if (identity?.groups !== undefined) {
     const groups = new Set(identity.groups)
-    tests.push((v) => v.event.identity.groups.some((g) => groups.has(g)))
+    tests.push((v) => {
+      const mine = v.event.identity.groups
+      for (let i = 0; i < mine.length; i++) if (groups.has(mine[i])) return true
+      return false
+    })
   }
   if (identity?.email !== undefined) {
-    const email = picomatch(identity.email, GLOB)
-    tests.push((v) => v.event.identity.email !== undefined && email(v.event.identity.email))
+    const email = globRegExp(identity.email, GLOB)
+    tests.push((v) => v.event.identity.email !== undefined && email.test(v.event.identity.email))
   }
 
   if (sql !== undefined) {
@@ -60,19 +82,21 @@ export function compileMatch (match: MatchSpec, permissive: boolean): EventTest 
 
   if (llm !== undefined || prompt !== undefined) tests.push((v) => v.event.llm !== undefined)
   if (llm?.model !== undefined) {
-    const model = picomatch(llm.model, PATH_GLOB)
+    const model = globRegExp(llm.model, PATH_GLOB)
     tests.push((v) => {
       const name = v.event.llm?.model
-      return name === undefined ? !permissive : model(name)
+      return name === undefined ? !permissive : model.test(name)
     })
   }
   if (llm?.route !== undefined) {
-    const route = picomatch(llm.route, PATH_GLOB)
-    tests.push((v) => v.event.llm !== undefined && route(v.event.llm.route))
+    const route = globRegExp(llm.route, PATH_GLOB)
+    tests.push((v) => v.event.llm !== undefined && route.test(v.event.llm.route))
   }
   if (prompt?.patterns !== undefined) {
-    const patterns = prompt.patterns
-    tests.push((v) => (v.event.llm?.text ?? []).some((text) => patterns.some((p) => p.test(text))))
+    // One scan per text for all of the rule's patterns, and none at all when the set-wide filter
+    // (every prompt pattern of every rule) already found nothing in this event.
+    const any = anyOf(prompt.patterns.map((p) => p.pattern()))
+    tests.push((v) => v.promptMayMatch() && (v.event.llm?.text ?? []).some((text) => any.test(text)))
   }
   if (prompt?.entities !== undefined) {
     const wanted = prompt.entities
@@ -85,7 +109,7 @@ export function compileMatch (match: MatchSpec, permissive: boolean): EventTest 
   if (tests.length === 0) return () => true
   if (tests.length === 1) return tests[0]
   return (v) => {
-    for (const test of tests) if (!test(v)) return false
+    for (let i = 0; i < tests.length; i++) if (!tests[i](v)) return false
     return true
   }
 }
@@ -136,7 +160,7 @@ function compileStatementTest (sql: NonNullable<MatchSpec['sql']>, permissive: b
 function compileTablePatterns (patterns: string[]): (key: TableKey) => boolean {
   const bare = patterns.filter((p) => !p.includes('.'))
   const qualified = patterns.filter((p) => p.includes('.'))
-  const byName = bare.length === 0 ? undefined : picomatch(bare, GLOB)
-  const byQualified = qualified.length === 0 ? undefined : picomatch(qualified, GLOB)
-  return (key) => (byName !== undefined && byName(key.name)) || (byQualified !== undefined && byQualified(key.qualified))
+  const byName = bare.length === 0 ? undefined : globRegExp(bare, GLOB)
+  const byQualified = qualified.length === 0 ? undefined : globRegExp(qualified, GLOB)
+  return (key) => (byName !== undefined && byName.test(key.name)) || (byQualified !== undefined && byQualified.test(key.qualified))
 }
