@@ -47,7 +47,16 @@ export class PooledUpstream implements Upstream {
   async request (r: UpstreamRequest): Promise<UpstreamResponse> {
     try {
       const res = await this.#pool.request({ method: r.method as 'POST', path: r.path, headers: r.headers, body: r.body, signal: r.signal })
-      return { statusCode: res.statusCode, headers: res.headers, body: res.body }
+      const target = this.#target.name
+      // Failures while the body streams (a stall, a dropped socket) become gatehouse errors too.
+      async function * chunks (): AsyncGenerator<Buffer> {
+        try {
+          for await (const c of res.body) yield c as Buffer
+        } catch (err) {
+          throw upstreamErrorOf(err, target)
+        }
+      }
+      return { statusCode: res.statusCode, headers: res.headers, body: Object.assign(chunks(), { destroy: (err?: Error) => res.body.destroy(err) }) }
     } catch (err) {
       throw upstreamErrorOf(err, this.#target.name)
     }
