@@ -54,3 +54,8 @@ t.test('invalid cache options are refused', async t => {
   await t.rejects(createSqlAnalyzer({ cacheSize: -1 }))
   await t.rejects(createSqlAnalyzer({ cacheChars: 1.5 }))
 })
+
+t.test('analyzers created at once share the parser and each answer', async t => {
+  const analyzers = await Promise.all([1, 2, 3].map(() => createSqlAnalyzer()))
+  for (const analyzer of analyzers) t.equal(analyzer.analyze('TRUNCATE t').statements[0].operation, 'truncate')
+})

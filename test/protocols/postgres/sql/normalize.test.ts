@@ -13,6 +13,11 @@ t.test('literals become placeholders in queries', async t => {
   t.equal(analyzer.normalize(''), '')
 })
 
+t.test('the second pass keeps multi-byte names intact (scanner offsets are bytes)', async t => {
+  const analyzer = await createSqlAnalyzer()
+  t.equal(analyzer.normalize('CREATE VIEW "v😀" AS SELECT \'x😀\' AS "é", \'ü\''), 'CREATE VIEW "v😀" AS SELECT $1 AS "é", $2')
+})
+
 t.test('literals that libpg-query leaves in utility statements are removed too', async t => {
   const analyzer = await createSqlAnalyzer()
   const cases: Array<[string, string[]]> = [
