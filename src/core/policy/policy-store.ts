@@ -96,9 +96,15 @@ class WatchedPolicyStore implements PolicyStore {
     return { revision: this.#set.revision, loadedAt: this.#loadedAt, rules: this.#set.ruleCount, ...(this.#lastError === undefined ? {} : { lastError: [...this.#lastError] }) }
   }
 
+  /** Watching is best effort (inotify limits, odd filesystems): without it, reload() still works. */
   watch (): void {
-    this.#watcher = watch(this.#opts.dir, { recursive: true, persistent: false }, () => this.#schedule())
-    this.#watcher.on('error', (err) => this.#opts.log.error({ err, dir: this.#opts.dir }, 'policy dir watch failed; use reload (SIGHUP) to apply changes'))
+    const failed = (err: unknown): void => this.#opts.log.error({ err, dir: this.#opts.dir }, 'policy dir watch failed; use reload (SIGHUP) to apply changes')
+    try {
+      this.#watcher = watch(this.#opts.dir, { recursive: true, persistent: false }, () => this.#schedule())
+      this.#watcher.on('error', failed)
+    } catch (err) {
+      failed(err)
+    }
   }
 
   #schedule (): void {
