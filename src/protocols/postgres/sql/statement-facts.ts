@@ -1,6 +1,6 @@
 /**
  * What one parsed statement does: its operation, the tables it reads and writes, whether an
- * UPDATE/DELETE has a WHERE, and the data-modifying statements nested inside it.
+ * UPDATE/DELETE has a WHERE, and the statements it runs inside itself (`nested`).
  *
  * Rules (src/protocols/postgres/sql/README.md has the full table):
  * - Every RangeVar is a table, except an unqualified name that refers to a CTE in scope.
@@ -35,7 +35,7 @@ const RELATION_OBJECTS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW
 // ... or a relation name followed by one more name (DROP TRIGGER tr ON t, COMMENT ON COLUMN t.c).
 const ON_RELATION_OBJECTS = new Set(['OBJECT_TRIGGER', 'OBJECT_RULE', 'OBJECT_POLICY', 'OBJECT_TABCONSTRAINT', 'OBJECT_COLUMN'])
 
-/** Tables (deduplicated per access) and nested data-modifying statements, in the order met. */
+/** Tables (deduplicated per access) and nested statements (flattened), in the order met. */
 class Found {
   readonly tables: SqlTable[] = []
   readonly nested: SqlStatement[] = []
