@@ -28,6 +28,15 @@ export const ipv6Recognizer = regexRecognizer({
   re: IPV6,
   needs: ':',
   pending: { chars: /[0-9A-Fa-f:.]/ },
+  // A match begins at most 4 hex digits before a ':' that has another ':' within 5 characters.
+  starts (text, from, visit) {
+    for (let t = text.indexOf(':', from); t !== -1; t = text.indexOf(':', t + 1)) {
+      const next = text.indexOf(':', t + 1)
+      if (next === -1) return
+      if (next - t > 5) { t = next - 1; continue }
+      for (let q = Math.max(from, t - 4); q <= t; q++) visit(q)
+    }
+  },
   check (m) {
     const s = m[0]
     if (!/[0-9A-Fa-f]/.test(s) || !isIPv6(s)) return null

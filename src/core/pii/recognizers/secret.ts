@@ -9,6 +9,8 @@ const TOKEN_CHARS = /[A-Za-z0-9_.-]/
 /** The start of a code expression (`process.env.KEY`, `os.environ[`, `getenv(`), not a value. */
 const CODE_EXPRESSION = /^[A-Za-z_$][\w$]*[.[(]/
 
+const KEY_HINT = /pass|pwd|secret|api|token|priv/gi
+
 const whole = (m: RegExpExecArray, score = 0.95): Span => ({ start: m.index, end: m.index + m[0].length, score })
 
 /** Random keys mix cases and digits; a word-like "sk-this-is-not-a-key" does not. */
@@ -109,6 +111,14 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 32 + 10 + 128, lookback: 32 + 10,
       re: /(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|client_secret|secret_key|api_key|apikey|api-key|access_token|auth_token|private_key|aws_secret_access_key)["']?[ \t]{0,3}[:=][ \t]{0,3}["']?([^\s"',;&<>]{4,128})/gi,
       pending: { anchors: ['password', 'passwd', 'pwd', 'secret', 'api_key', 'apikey', 'api-key', 'access_token', 'auth_token', 'private_key'] },
+      // Every key contains one of these; the key begins at most 7 characters before it (client_secret).
+      starts (text, from, visit) {
+        KEY_HINT.lastIndex = from
+        let m: RegExpExecArray | null
+        while ((m = KEY_HINT.exec(text)) !== null) {
+          for (let q = Math.max(from, m.index - 7); q <= m.index; q++) visit(q)
+        }
+      },
       check (m) {
         const value = m[1] ?? ''
         // Already masked, or a placeholder, not a secret.
