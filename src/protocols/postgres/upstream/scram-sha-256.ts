@@ -18,21 +18,27 @@ export const SCRAM_SHA_256 = 'SCRAM-SHA-256'
 export class ScramSha256Client {
   readonly #password: string
   readonly #nonce: string
+  readonly #user: string
   #authMessage = ''
   #serverSignature: Buffer | undefined
 
-  constructor (password: string, nonce = randomBytes(NONCE_BYTES).toString('base64')) {
+  /**
+   * PostgreSQL ignores the SCRAM user name (it uses the startup user), hence '*'; `user` and `nonce` are
+   * parameters so the RFC 7677 example can be replayed.
+   */
+  constructor (password: string, opts: { nonce?: string; user?: string } = {}) {
     // SASLprep is approximated by NFKC; for ASCII passwords (the usual case) both are the identity.
     this.#password = password.normalize('NFKC')
-    this.#nonce = nonce
+    this.#nonce = opts.nonce ?? randomBytes(NONCE_BYTES).toString('base64')
+    this.#user = opts.user ?? '*'
   }
 
-  /** client-first-message; PostgreSQL ignores the SCRAM user name (it uses the startup user). */
+  /** client-first-message. */
   clientFirst (): string {
     return `${GS2_HEADER}${this.#clientFirstBare()}`
   }
 
-  #clientFirstBare (): string { return `n=*,r=${this.#nonce}` }
+  #clientFirstBare (): string { return `n=${this.#user},r=${this.#nonce}` }
 
   /** client-final-message for the server-first-message, with the proof. */
   async clientFinal (serverFirst: string): Promise<string> {
