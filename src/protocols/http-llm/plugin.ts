@@ -36,7 +36,7 @@ export function createHttpLlmPluginWith (services: GatewayServices, opts: HttpLl
   const targets = new Map<string, TargetRuntime>()
   for (const t of services.config.targets) if (t.protocol === 'http-llm') targets.set(t.name, targetRuntime(t))
   const connections = new WeakMap<object, ConnectionInfo>()
-  const deps = { services, targets, fallbackProvider: openaiProvider, connections, masking: opts.masking ?? piiMasking(services) }
+  const deps = { services, targets, fallbackProvider: openaiProvider, connections, masking: opts.masking ?? piiMasking() }
   let closing = false
   let inFlight = 0
   let drained: (() => void) | undefined
