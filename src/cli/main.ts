@@ -12,7 +12,8 @@ export interface Command {
 /** Each command lives in its own module, loaded only when it runs. */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   start: () => import('./commands/start.js'),
-  policy: () => import('./commands/policy.js')
+  policy: () => import('./commands/policy.js'),
+  mask: () => import('./commands/mask.js')
 }
 
 const GLOBAL_USAGE = `usage: gatehouse <command> [options]
