@@ -1,9 +1,9 @@
+import { BUILTIN_ENTITIES } from '../pii/index.js'
 import type { EntityDetector } from './event-view.js'
 import { CompiledPolicySet } from './policy-set.js'
 import { sortProblems, type PolicyProblem } from './problems.js'
 import { readRule, type EntityReference, type RuleSpec } from './rule-schema.js'
 import { findShadowedRules } from './shadowing.js'
-import { BUILTIN_ENTITIES } from './vocabulary.js'
 import { didYouMean, YamlSource, type SourceLocation } from './yaml-source.js'
 
 /** One policy file's text, named as problems should name it. */
@@ -16,7 +16,7 @@ export interface CompileOptions {
   revision: string
   /** Finds PII types in prompt text for match.prompt.entities. Without it those facts are unknown. */
   detectEntities?: EntityDetector
-  /** Entity names the PII engine knows; defaults to BUILTIN_ENTITIES. Custom recognizers add theirs. */
+  /** Entity names the PII engine knows; defaults to its BUILTIN_ENTITIES. Custom recognizers add theirs. */
   knownEntities?: Iterable<string>
 }
 

@@ -1,10 +1,12 @@
 import { PolicyLoadError } from '../errors.js'
+import { detectEntities } from '../pii/index.js'
 import { compilePolicySet, type CompileOptions } from './compile.js'
 import { readPolicyFiles } from './policy-files.js'
 import type { PolicySet } from './policy-set.js'
 import { formatProblem } from './problems.js'
 import { policyRevision } from './revision.js'
 
+/** As for compilePolicySet; `detectEntities` defaults to the PII engine's detector here. */
 export type LoadOptions = Omit<CompileOptions, 'revision'>
 
 export interface CheckResult {
@@ -26,7 +28,7 @@ export async function checkPolicyDir (dir: string, opts: LoadOptions): Promise<C
   }
   if (files.length === 0) return { files: 0, problems: [`${dir}: no policy files (*.yaml, *.yml) found`] }
   const revision = await policyRevision(dir, files)
-  const { set, problems } = compilePolicySet(files, { ...opts, revision })
+  const { set, problems } = compilePolicySet(files, { ...opts, detectEntities: opts.detectEntities ?? detectEntities, revision })
   return { set, files: files.length, problems: problems.map(formatProblem) }
 }
 

@@ -1,6 +1,7 @@
-import { isSeq, type Node } from 'yaml'
+import { isMap, isSeq, type Node } from 'yaml'
 import { RE2JS } from 're2js'
 import { parseDuration } from '../config/index.js'
+import { compileRecognizer } from '../pii/index.js'
 import type { ApprovalSpec, CustomRecognizerSpec, LimitSpec, MaskSpec, PolicyAction, ProtocolName } from '../events/index.js'
 import { parseRate } from './limits-syntax.js'
 import {
@@ -8,7 +9,7 @@ import {
   MASK_KEYS, MASK_STYLES, MASK_TARGETS, MATCH_KEYS, MODES, PROMPT_KEYS, PROTOCOLS, RECOGNIZER_KEYS, RULE_KEYS,
   SQL_KEYS, SQL_OPERATIONS, VALIDATORS
 } from './vocabulary.js'
-import { didYouMean, type SourceLocation, type YamlSource } from './yaml-source.js'
+import { describe, didYouMean, type SourceLocation, type YamlSource } from './yaml-source.js'
 
 /** The match block of a rule after validation. Absent keys do not restrict. */
 export interface MatchSpec {
@@ -69,11 +70,11 @@ export function compileRe2 (src: YamlSource, node: Node, pattern: string, where:
 export function readRule (src: YamlSource, doc: Node): ReadRule {
   const before = src.problems.length
   const out: ReadRule = { entities: [], recognizers: [] }
-  const top = src.entries(doc, 'a rule', RULE_KEYS)
-  if (top.size === 0 && src.problems.length === before) {
-    src.problem(doc, 'a rule must be a mapping with at least id and action')
+  if (!isMap(doc)) {
+    src.problem(doc, `a rule must be a mapping with at least id and action, got ${describe(doc)}`)
     return out
   }
+  const top = src.entries(doc, 'a rule', RULE_KEYS)
   const idEntry = top.get('id')
   if (idEntry === undefined) src.problem(doc, 'rule has no id')
   else {
@@ -235,7 +236,15 @@ function readRecognizers (src: YamlSource, node: Node | null): CustomRecognizerS
     const context = values(optional(r.get('context'), (n) => src.strings(n, `${where}.context`)))
     const score = optional(r.get('score'), (n) => src.number(n, `${where}.score`, { min: 0, max: 1 }))
     if (entity !== undefined && ENTITY_NAME.test(entity) && pattern !== undefined && compiled !== undefined) {
-      out.push({ entity, pattern, ...(validate === undefined ? {} : { validate }), ...(context === undefined ? {} : { context }), ...(score === undefined ? {} : { score }) })
+      const spec = { entity, pattern, ...(validate === undefined ? {} : { validate }), ...(context === undefined ? {} : { context }), ...(score === undefined ? {} : { score }) }
+      // The PII engine has its own limits (a bounded match length for streaming); check them now,
+      // not when the first prompt is masked.
+      try {
+        compileRecognizer(spec)
+        out.push(spec)
+      } catch (err) {
+        src.problem(patternEntry?.value, `${where}: ${(err as Error).message}`)
+      }
     }
   }
   return out

@@ -16,9 +16,6 @@ export const SQL_OPERATIONS = [
   'unknown'
 ] as const
 
-/** PII types the built-in recognizers report; custom recognizers declared in mask rules add more. */
-export const BUILTIN_ENTITIES = ['EMAIL', 'PHONE', 'CREDIT_CARD', 'US_SSN', 'IBAN', 'IP_ADDRESS', 'SECRET'] as const
-
 export const RULE_KEYS = ['id', 'description', 'match', 'action', 'message', 'mode', 'mask', 'limit', 'approval'] as const
 export const MATCH_KEYS = ['protocol', 'target', 'identity', 'sql', 'llm', 'prompt'] as const
 export const IDENTITY_KEYS = ['sub', 'groups', 'email'] as const

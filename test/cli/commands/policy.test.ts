@@ -27,7 +27,7 @@ await cp(join(root, 'policies'), join(cwd, 'policies'), { recursive: true })
 t.test('policy check: OK summary for the example set', async (t) => {
   const r = await gatehouse(cwd, ['policy', 'check'])
   t.equal(r.code, 0, r.stderr)
-  t.match(r.stdout, /^OK: 12 rules in 12 files, revision sha256:[0-9a-f]{16}\n$/)
+  t.match(r.stdout, /^OK: 13 rules in 13 files, revision sha256:[0-9a-f]{16}\n$/)
   t.equal(r.stderr, '')
 })
 

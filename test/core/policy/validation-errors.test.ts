@@ -115,6 +115,16 @@ for (const b of BROKEN) {
   })
 }
 
+t.test('custom recognizers are checked against the PII engine limits at load time', async (t) => {
+  t.same(problemsOf({ 'f.yaml': "id: a\naction: mask\nmask:\n  recognizers:\n    - { entity: EMPLOYEE_ID, pattern: 'EMP-\\d+' }\n" }), [
+    'f.yaml:5:39: mask.recognizers[0]: recognizer EMPLOYEE_ID: pattern can match unboundedly long text; bound every repetition (e.g. \\d{1,20} instead of \\d+) so a match is at most 1024 characters'
+  ])
+})
+
+t.test('a document that is not a mapping is one problem, not several', async (t) => {
+  t.same(problemsOf({ 'f.yaml': 'id: a\naction: allow\n---\n- id: b\n  action: deny\n' }), ['f.yaml:4:1: a rule must be a mapping with at least id and action, got a list'])
+})
+
 t.test('duplicate ids across files name both places', async (t) => {
   t.same(problemsOf({
     'a.yaml': 'id: same\naction: allow\n',
