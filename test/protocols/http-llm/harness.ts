@@ -36,6 +36,8 @@ export interface Gateway {
 export interface GatewayOptions extends HttpLlmPluginOptions {
   targets?: (fakeUrl: string) => HttpLlmTargetConfig[]
   policy?: PolicyStore
+  /** Tokens the test verifier accepts (default: TOKEN -> ALICE). */
+  tokens?: Record<string, Identity>
 }
 
 export function llmTarget (name: string, provider: 'openai' | 'anthropic', upstream: string, over: Partial<HttpLlmTargetConfig> = {}): HttpLlmTargetConfig {
@@ -80,7 +82,13 @@ export async function startGateway (t: Test, opts: GatewayOptions = {}): Promise
   const services: GatewayServices = {
     config: { targets } as unknown as GatehouseConfig,
     log: pino({ level: 'silent' }),
-    identity: { verify: async (c) => { if (c !== TOKEN) throw new AuthError('token not accepted'); return ALICE } },
+    identity: {
+      verify: async (c) => {
+        const who = (opts.tokens ?? { [TOKEN]: ALICE })[c]
+        if (who === undefined) throw new AuthError('token not accepted')
+        return who
+      }
+    },
     policy,
     audit: auditLog
   }
