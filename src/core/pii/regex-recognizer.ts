@@ -5,12 +5,13 @@ export interface Span { start: number; end: number; score: number }
 
 /**
  * How a recognizer tells whether a match may still be in progress at the end of a stream window.
- * - chars: every character of a match (prefix included) is in this ASCII class; a match in progress
- *   is then a suffix of the trailing run of such characters.
+ * - chars: every character of a match (prefix included) is in this ASCII class, and its first one in
+ *   `first` (default: the same class); a match in progress is then a suffix of the trailing run of
+ *   such characters that begins with a `first` character.
  * - anchor: every match begins with one of these literals (case-insensitive); a match in progress
  *   begins at an occurrence not yet followed by a complete match, or at a partial literal at the end.
  */
-export type PendingRule = { chars: RegExp } | { anchors: readonly string[] }
+export type PendingRule = { chars: RegExp; first?: RegExp } | { anchors: readonly string[] }
 
 export interface RegexRecognizerSpec {
   entity: string
@@ -102,6 +103,7 @@ export function regexRecognizer (spec: RegexRecognizerSpec): Recognizer {
   let pendingFrom: Recognizer['pendingFrom']
   if ('chars' in spec.pending) {
     const table = asciiTable(spec.pending.chars)
+    const first = asciiTable(spec.pending.first ?? spec.pending.chars)
     pendingFrom = (text, floor) => {
       const stop = Math.max(floor, text.length - maxLength)
       let i = text.length
@@ -110,6 +112,7 @@ export function regexRecognizer (spec: RegexRecognizerSpec): Recognizer {
         if (c >= 128 || table[c] === 0) break
         i--
       }
+      while (i < text.length && first[text.charCodeAt(i)] !== 1) i++
       return i
     }
   } else {

@@ -18,12 +18,9 @@ function hasKnownIssuer (d: string): boolean {
   }
 }
 
-/** Separated numbers come in the groupings cards are printed with: 4-4-4-4(-1..3), 4-6-5, 4-6-4. */
-function hasCardGrouping (groups: number[]): boolean {
-  if (groups.length === 1) return true
-  if (groups.length === 3 && groups[0] === 4 && groups[1] === 6 && (groups[2] === 5 || groups[2] === 4)) return true
-  return groups.every((g, i) => (i === groups.length - 1 ? g >= 1 && g <= 4 : g === 4))
-}
+/** Separated numbers come in the groupings cards are printed with: 4-4-4-4, 4-4-4-4-3, 4-6-5 (Amex), 4-6-4 (Diners). */
+const CARD_GROUPINGS = new Set(['4,4,4,4', '4,4,4,4,3', '4,6,5', '4,6,4'])
+const hasCardGrouping = (groups: number[]): boolean => groups.length === 1 || CARD_GROUPINGS.has(groups.join(','))
 
 /** CREDIT_CARD: 12-19 digits, spaces or hyphens between groups, a known issuer prefix, Luhn-valid. */
 export const creditCardRecognizer = regexRecognizer({
@@ -31,7 +28,7 @@ export const creditCardRecognizer = regexRecognizer({
   priority: 80,
   maxLength: 23 + 22,
   re: DIGIT_RUN,
-  pending: { chars: /[\d -]/ },
+  pending: { chars: /[\d -]/, first: /\d/ },
   context: /\b(?:card|credit|visa|master ?card|amex|cc|payment|pan)\b/i,
   contextBoost: 0.15,
   check (m, text) {

@@ -11,7 +11,7 @@ export const emailRecognizer = regexRecognizer({
   maxLength: 64 + 1 + 8 * 64 + 24 + 2,
   re: EMAIL,
   needs: '@',
-  pending: { chars: /[A-Za-z0-9._%+@-]/ },
+  pending: { chars: /[A-Za-z0-9._%+@-]/, first: /[A-Za-z0-9._%+-]/ },
   check (m) {
     const s = m[0]
     const at = s.indexOf('@')

@@ -15,7 +15,7 @@ export const ipv4Recognizer = regexRecognizer({
   priority: 50,
   maxLength: 15 + 2,
   re: IPV4,
-  pending: { chars: /[\d.]/ },
+  pending: { chars: /[\d.]/, first: /\d/ },
   againstContext: VERSION_WORDS,
   check: (m) => ({ start: m.index, end: m.index + m[0].length, score: 0.7 })
 })

@@ -103,7 +103,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 16 + 3 + 64 + 1 + 128 + 1, lookback: 16 + 3 + 64 + 1,
       re: /(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/[^\s:/@?#]{0,64}:([^\s/@?#]{1,128})@/g,
       needs: '://',
-      pending: { chars: /[!-~]/ },
+      pending: { chars: /[!-~]/, first: /[A-Za-z]/ },
       check: (m) => groupSpan(m, 1, 0.9)
     }),
     // password=..., "api_key": "...", DB_PASSWORD: ... in DSNs, env files, JSON and YAML.

@@ -1,0 +1,65 @@
+import t from 'tap'
+import { compileRecognizer, createDetector, createMasker, detectEntities, MAX_CUSTOM_MATCH_CHARS } from '../../../src/core/pii/index.js'
+import { patternLengthBounds } from '../../../src/core/pii/pattern-bounds.js'
+
+t.test('a policy-declared recognizer finds its entity', async (t) => {
+  const m = createMasker({ style: 'label', custom: [{ entity: 'EMPLOYEE_ID', pattern: '\\bEMP-[0-9]{6}\\b' }] })
+  t.equal(m.mask('owner EMP-123456, reviewer EMP-1234567').masked, 'owner [EMPLOYEE_ID], reviewer EMP-1234567')
+})
+
+t.test('validate: luhn and mod97 reject values whose checksum fails', async (t) => {
+  const d = createDetector({ entities: [], custom: [{ entity: 'CARD_REF', pattern: '\\b[0-9]{16}\\b', validate: 'luhn' }, { entity: 'ACCT', pattern: 'DE[0-9]{20}', validate: 'mod97' }] })
+  t.same(d.detect('4111111111111111 4111111111111112').map((f) => f.start), [0])
+  t.same(d.detect('DE89370400440532013000 DE89370400440532013001').map((f) => f.type), ['ACCT'])
+})
+
+t.test('a low score is reported only with a context word before the match', async (t) => {
+  const d = createDetector({ entities: [], custom: [{ entity: 'BADGE', pattern: '\\b[0-9]{5}\\b', score: 0.3, context: ['badge'] }] })
+  t.same(d.detect('room 12345'), [])
+  t.same(d.detect('Badge no. 12345').map((f) => [f.type, f.score]), [['BADGE', 0.6]])
+})
+
+t.test('(?i) and other RE2 syntax work', async (t) => {
+  const d = createDetector({ entities: [], custom: [{ entity: 'PROJECT', pattern: '(?i)project[ -]x[0-9]{2}' }] })
+  t.same(d.detect('about PROJECT-X42 and project x07').length, 2)
+})
+
+t.test('bad patterns are refused with a message that says what to change', async (t) => {
+  const bad: Array<[string, RegExp]> = [
+    ['EMP-(\\d+', /invalid RE2 pattern: .*missing closing \)/],
+    ['(?<=EMP)\\d{4}', /invalid RE2 pattern/],
+    ['(a)\\1', /invalid RE2 pattern/],
+    ['EMP-\\d+', /unboundedly long.*\\d\{1,20\}/],
+    ['x*', /unboundedly long/],
+    ['a|\\d?', /can match empty text/],
+    [`[0-9]{1000}[0-9]{1000}`, new RegExp(`up to \\d+ characters; the limit is ${MAX_CUSTOM_MATCH_CHARS}`)]
+  ]
+  for (const [pattern, message] of bad) t.throws(() => compileRecognizer({ entity: 'EMP_ID', pattern }), { code: 'GH_RECOGNIZER', message }, pattern)
+  t.throws(() => compileRecognizer({ entity: 'emp id', pattern: 'x' }), { code: 'GH_RECOGNIZER', message: /upper-case/ })
+  t.throws(() => compileRecognizer({ entity: 'X', pattern: 'x', score: 2 }), { code: 'GH_RECOGNIZER', message: /score/ })
+  t.throws(() => compileRecognizer({ entity: 'X', pattern: 'x', validate: 'crc' as 'luhn' }), { code: 'GH_RECOGNIZER', message: /validate/ })
+})
+
+t.test('a pattern built to backtrack runs in linear time', async (t) => {
+  const d = createDetector({ entities: [], custom: [{ entity: 'X', pattern: '(a|aa){1,60}b' }] })
+  const t0 = performance.now()
+  t.same(d.detect('a'.repeat(5000)), [])
+  t.comment(`5000 chars of 'a' against (a|aa){1,60}b: ${Math.round(performance.now() - t0)} ms`)
+})
+
+t.test('pattern length bounds follow RE2 syntax', async (t) => {
+  const cases: Array<[string, number, number]> = [
+    ['abc', 3, 3], ['a{2,5}', 2, 5], ['[a-z]{3}', 3, 6], ['(?i)ab|cde', 2, 3], ['\\bx\\b', 1, 1], ['\\Q.*\\E', 2, 2],
+    ['(?P<n>a)(?:bc)?', 1, 3], ['a{2}?', 2, 2], ['x{,3}', 5, 5], ['\\pL\\p{Greek}\\x41\\x{1F600}', 4, 8], ['^a$', 1, 1], ['😀', 2, 2]
+  ]
+  for (const [p, min, max] of cases) t.same(patternLengthBounds(p), { min, max }, p)
+  t.equal(patternLengthBounds('a+').max, Infinity)
+  t.equal(patternLengthBounds('(ab)*c').max, Infinity)
+})
+
+t.test('detectEntities reports the types present in any of the texts', async (t) => {
+  t.same([...detectEntities(['hello', 'mail a@b.co', 'from 10.0.0.1'])].sort(), ['EMAIL', 'IP_ADDRESS'])
+  const custom = [{ entity: 'EMPLOYEE_ID', pattern: 'EMP-[0-9]{6}' }]
+  t.same([...detectEntities(['EMP-123456'], custom)], ['EMPLOYEE_ID'])
+  t.same([...detectEntities(['nothing here'], custom)], [])
+})

@@ -1,0 +1,123 @@
+import fc from 'fast-check'
+import t from 'tap'
+import { createMasker, createStreamMasker, type Masker } from '../../../src/core/pii/index.js'
+import { SAMPLES } from './pii-samples.js'
+
+/**
+ * Pushes `text` cut at `cuts` (any numbers, taken modulo the length). The stream masker asserts its
+ * hold-back bound after every push, so a violation fails the property too.
+ */
+function maskChunked (masker: Masker, text: string, cuts: number[]): { out: string; findings: unknown } {
+  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b)
+  const stream = createStreamMasker(masker)
+  let out = ''
+  let prev = 0
+  for (const p of [...points, text.length]) {
+    out += stream.push(text.slice(prev, p))
+    prev = p
+  }
+  out += stream.end()
+  return { out, findings: stream.findings() }
+}
+
+const allSamples = Object.values(SAMPLES).flat()
+/** Fragments that form PII, near-PII, separators and context words, in any order. */
+const fragment = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...allSamples) },
+  { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom(...'0123456789 -.:@+()/\n=abcxyzAKIsk_eyJ'.split('')), maxLength: 12 }) },
+  { weight: 2, arbitrary: fc.constantFrom(' ', '\n', ', ', '. ', ' call ', ' SSN: ', 'password=', 'postgres://u:', '@db.internal/x', 'x@', '.com', '-----BEGIN ', 'version ', '😀') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 8 }) }
+)
+const textWithPii = fc.array(fragment, { maxLength: 14 }).map((parts) => parts.join(''))
+
+const label = createMasker({ style: 'label' })
+
+t.test('any chunking gives the whole-text output and findings (label style)', async (t) => {
+  fc.assert(fc.property(textWithPii, fc.array(fc.nat(), { maxLength: 12 }), (text, cuts) => {
+    const whole = label.mask(text)
+    const { out, findings } = maskChunked(label, text, cuts)
+    return out === whole.masked && JSON.stringify(findings) === JSON.stringify(whole.findings)
+  }), { numRuns: 400 })
+  t.pass('400 random texts and chunkings')
+})
+
+t.test('any chunking gives the whole-text output with hash style and a custom recognizer', async (t) => {
+  const masker = createMasker({
+    style: 'hash',
+    hashKey: Buffer.alloc(32, 1),
+    custom: [{ entity: 'EMPLOYEE_ID', pattern: '\\bEMP-[0-9]{4,6}\\b', context: ['employee'] }]
+  })
+  const withIds = fc.array(fc.oneof(fragment, fc.constantFrom('EMP-1234', 'EMP-', '12345', ' employee ')), { maxLength: 14 }).map((p) => p.join(''))
+  fc.assert(fc.property(withIds, fc.array(fc.nat(), { maxLength: 12 }), (text, cuts) => maskChunked(masker, text, cuts).out === masker.mask(text).masked), { numRuns: 300 })
+  t.pass('300 random texts and chunkings')
+})
+
+t.test('one character at a time gives the whole-text output', async (t) => {
+  const text = `Hi ${SAMPLES.EMAIL[0]}, card ${SAMPLES.CREDIT_CARD[0]}, key ${SAMPLES.SECRET[7]} and ${SAMPLES.SECRET[6]}. Bye ${SAMPLES.PHONE[1]}`
+  const stream = createStreamMasker(label)
+  let out = ''
+  for (const ch of text) out += stream.push(ch)
+  t.equal(out + stream.end(), label.mask(text).masked)
+})
+
+t.test('an email split across three chunks is never emitted in part', async (t) => {
+  const stream = createStreamMasker(label)
+  const outs = [stream.push('Contact jo'), stream.push('hn.smith@exa'), stream.push('mple.com today, thanks'), stream.end()]
+  t.equal(outs[0], 'Contact ', 'text before the email goes out at once')
+  for (const o of outs) t.notMatch(o, /john|smith|exa/, `no part of the address in ${JSON.stringify(o)}`)
+  t.equal(outs.join(''), 'Contact [EMAIL] today, thanks')
+  t.same(stream.findings(), [{ type: 'EMAIL', start: 8, end: 30, score: 0.9 }])
+})
+
+t.test('text that cannot become PII goes out without waiting for the end', async (t) => {
+  const stream = createStreamMasker(label)
+  t.equal(stream.push('Hello there. '), 'Hello there. ')
+  t.equal(stream.push('How are you'), 'How are ', 'only the last word, which could still grow into a match, is held')
+  t.equal(stream.end(), 'you')
+})
+
+t.test('a megabyte without PII streams through unchanged with a bounded hold-back', async (t) => {
+  const line = 'The quick brown fox jumps over the lazy dog; version 1.2.3 shipped on 2024-01-15 for $12.99.\n'
+  const text = line.repeat(Math.ceil(1e6 / line.length))
+  const stream = createStreamMasker(label)
+  let out = ''
+  let maxHeld = 0
+  for (let i = 0; i < text.length; i += 65536) {
+    out += stream.push(text.slice(i, i + 65536))
+    maxHeld = Math.max(maxHeld, Math.min(i + 65536, text.length) - out.length)
+  }
+  out += stream.end()
+  t.equal(out, text)
+  t.ok(maxHeld < 100, `held back at most ${maxHeld} characters`)
+})
+
+t.test('an unbounded run without spaces is held back no more than maxHoldBackChars', async (t) => {
+  for (const run of ['a'.repeat(20000), 'eyJ' + 'A'.repeat(20000), '4'.repeat(20000), '-----BEGIN PRIVATE KEY-----\n' + 'QUJD'.repeat(5000)]) {
+    const stream = createStreamMasker(label)
+    let out = ''
+    let maxHeld = 0
+    for (let i = 0; i < run.length; i += 100) {
+      out += stream.push(run.slice(i, i + 100))
+      maxHeld = Math.max(maxHeld, Math.min(i + 100, run.length) - out.length)
+    }
+    t.ok(maxHeld <= stream.maxHoldBackChars, `${run.slice(0, 12)}…: held ${maxHeld} <= ${stream.maxHoldBackChars}`)
+    t.ok(out.length > run.length - stream.maxHoldBackChars - 100, 'most of the run went out before end()')
+    t.equal(out + stream.end(), label.mask(run).masked, 'same output as the whole-text masker')
+  }
+})
+
+t.test('a PEM block longer than maxMatchChars is not a match, in whole texts and streams alike', async (t) => {
+  const masker = createMasker({ style: 'label', maxMatchChars: 256 })
+  const long = `-----BEGIN PRIVATE KEY-----\n${'QUJD'.repeat(100)}\n-----END PRIVATE KEY-----`
+  const short = `-----BEGIN PRIVATE KEY-----\n${'QUJD'.repeat(20)}\n-----END PRIVATE KEY-----`
+  t.equal(masker.mask(short).masked, '[SECRET]')
+  t.equal(masker.mask(long).masked, long)
+  t.equal(maskChunked(masker, long, [5, 100, 300]).out, long)
+})
+
+t.test('push after end is a caller bug', async (t) => {
+  const stream = createStreamMasker(label)
+  stream.end()
+  t.throws(() => stream.push('x'), TypeError)
+  t.equal(stream.end(), '', 'end() twice returns nothing more')
+})
