@@ -57,3 +57,6 @@ export class UnknownTargetError extends GatehouseError { readonly code = 'GH_UNK
 
 /** A response that a mask rule applies to could not be parsed, so it was cut rather than passed unmasked. */
 export class UnmaskableResponseError extends GatehouseError { readonly code = 'GH_UNMASKABLE' }
+
+/** A PII recognizer (built in or declared in a policy) whose pattern or options cannot be used. */
+export class RecognizerError extends GatehouseError { readonly code = 'GH_RECOGNIZER' }
