@@ -40,7 +40,7 @@ export function compilePolicySet (sources: readonly PolicySource[], opts: Compil
 
   for (const source of sources) {
     const yaml = new YamlSource(source.file, source.text, problems)
-    for (const doc of yaml.documents) {
+    for (const doc of yaml.documents()) {
       if (doc === null) continue // an empty document (a trailing ---) holds no rule
       const read = readRule(yaml, doc)
       references.push(...read.entities)

@@ -47,7 +47,7 @@ export async function runPolicyTests (dir: string, set: PolicySet, opts: { analy
   let broken = 0
   for (const file of await readPolicyTestFiles(dir)) {
     const src = new YamlSource(file.file, file.text, problems)
-    for (const doc of src.documents) {
+    for (const doc of src.documents()) {
       if (doc === null) continue
       if (!isSeq(doc)) {
         src.problem(doc, 'a policy test file must be a list of {name, event, expect}')

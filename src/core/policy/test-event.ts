@@ -89,7 +89,7 @@ export function readTestEvent (src: YamlSource, node: Node | null, analyzeSql: S
 export function parseTestEvent (file: string, text: string, analyzeSql: SqlAnalyzer): { event?: GatewayEvent; problems: string[] } {
   const problems: PolicyProblem[] = []
   const src = new YamlSource(file, text, problems)
-  const docs = src.documents.filter((d) => d !== null)
+  const docs = [...src.documents()].filter((d) => d !== null)
   if (docs.length !== 1 && problems.length === 0) src.problem(docs[1] ?? null, 'expected exactly one event')
   const event = problems.length === 0 ? readTestEvent(src, docs[0], analyzeSql, 'explain') : undefined
   return { ...(event === undefined ? {} : { event }), problems: problems.map(formatProblem) }

@@ -18,9 +18,10 @@ export function didYouMean (word: string, known: readonly string[]): string {
 export class YamlSource {
   readonly file: string
   readonly problems: PolicyProblem[]
-  /** The documents that parsed; a document with a syntax error is reported and left out. */
-  readonly documents: Array<Node | null> = []
   readonly #lines = new LineCounter()
+  /** The documents that parsed; a document with a syntax error is reported and left out. */
+  readonly #docs: Document.Parsed[] = []
+  /** The document being read: aliases resolve within it. */
   #doc: Document.Parsed | undefined
 
   constructor (file: string, text: string, problems: PolicyProblem[]) {
@@ -30,12 +31,21 @@ export class YamlSource {
     if (!Array.isArray(docs)) return
     for (const doc of docs) {
       for (const err of [...doc.errors, ...doc.warnings]) this.#report(err.pos[0], err.message.split('\n')[0])
-      if (doc.errors.length > 0) continue
-      this.#doc = doc
-      // A document with nothing in it (a trailing `---`, only comments) parses as a null scalar.
-      const contents = this.#resolve(doc.contents as Node | null)
-      this.documents.push(isScalar(contents) && contents.value === null && contents.source === '' ? null : contents)
+      if (doc.errors.length === 0) this.#docs.push(doc)
     }
+  }
+
+  /**
+   * The top node of each document that parsed, in order; null for an empty one (a trailing `---`,
+   * only comments). Read each document before moving to the next: aliases resolve in the current one.
+   */
+  * documents (): Generator<Node | null> {
+    for (const doc of this.#docs) {
+      this.#doc = doc
+      const contents = this.#resolve(doc.contents as Node | null)
+      yield isScalar(contents) && contents.value === null && contents.source === '' ? null : contents
+    }
+    this.#doc = undefined
   }
 
   /** The location of a node (or of the top of the file when there is none). */

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { problemsOf } from './policy-fixtures.js'
+import { compileRules, event, problemsOf } from './policy-fixtures.js'
 
 // Each broken file and the exact problems `gatehouse policy check` prints for it.
 const BROKEN: Array<{ name: string; text: string; want: string[] }> = [
@@ -119,6 +119,19 @@ t.test('custom recognizers are checked against the PII engine limits at load tim
   t.same(problemsOf({ 'f.yaml': "id: a\naction: mask\nmask:\n  recognizers:\n    - { entity: EMPLOYEE_ID, pattern: 'EMP-\\d+' }\n" }), [
     'f.yaml:5:39: mask.recognizers[0]: recognizer EMPLOYEE_ID: pattern can match unboundedly long text; bound every repetition (e.g. \\d{1,20} instead of \\d+) so a match is at most 1024 characters'
   ])
+})
+
+t.test('YAML anchors and aliases resolve within each document', async (t) => {
+  const set = compileRules(`id: a
+match: { identity: { groups: &staff [analysts, dba] }, target: *staff }
+action: allow
+---
+id: b
+match: { identity: { groups: &ops [ops] }, target: *ops }
+action: allow
+`)
+  t.equal(set.decide(event({ target: 'dba', groups: ['analysts'] })).rules[0], 'a')
+  t.equal(set.decide(event({ target: 'ops', groups: ['ops'] })).rules[0], 'b')
 })
 
 t.test('a document that is not a mapping is one problem, not several', async (t) => {
