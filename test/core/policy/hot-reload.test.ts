@@ -65,6 +65,20 @@ t.test('a good change on disk is applied', async (t) => {
   t.equal(store.status().rules, 1)
 })
 
+t.test('deleting a rule file and adding one in a new subdirectory are both picked up', async (t) => {
+  const { dir, store, audit } = await setup(t, { 'reads.yaml': ALLOW_SELECT, 'drops.yaml': 'id: drops\nmatch: { sql: { operations: [ddl:drop] } }\naction: allow\n' })
+  t.equal(store.current().decide(ddl).action, 'allow')
+  const removed = audit.next('policy_reload', (d) => d.rules === 1)
+  await rm(join(dir, 'drops.yaml'))
+  await removed
+  t.equal(store.current().decide(ddl).action, 'deny')
+  const added = audit.next('policy_reload', (d) => d.rules === 2)
+  await mkdir(join(dir, 'team', 'dba'), { recursive: true })
+  await writeFile(join(dir, 'team', 'dba', 'drops.yaml'), 'id: dba-drops\nmatch: { sql: { operations: [ddl:drop] } }\naction: allow\n')
+  await added
+  t.same(store.current().decide(ddl).rules, ['dba-drops'])
+})
+
 t.test('a broken change is rejected, reported, and the last good set stays', async (t) => {
   const { dir, store, audit, lines } = await setup(t, { 'reads.yaml': ALLOW_SELECT })
   const good = store.current()
