@@ -20,7 +20,7 @@ function hasKnownIssuer (d: string): boolean {
 
 /** Separated numbers come in the groupings cards are printed with: 4-4-4-4, 4-4-4-4-3, 4-6-5 (Amex), 4-6-4 (Diners). */
 const CARD_GROUPINGS = new Set(['4,4,4,4', '4,4,4,4,3', '4,6,5', '4,6,4'])
-const hasCardGrouping = (groups: number[]): boolean => groups.length === 1 || CARD_GROUPINGS.has(groups.join(','))
+const GROUP_COUNTS = [5, 4, 3, 1]
 
 /** CREDIT_CARD: 12-19 digits, spaces or hyphens between groups, a known issuer prefix, Luhn-valid. */
 export const creditCardRecognizer = regexRecognizer({
@@ -33,19 +33,20 @@ export const creditCardRecognizer = regexRecognizer({
   contextBoost: 0.15,
   check (m, text) {
     const raw = m[0]
-    // The run may hold a card followed by more numbers: try each group end, longest first.
-    for (let j = raw.length; j > 0; j--) {
-      const after = j === raw.length ? text.charCodeAt(m.index + j) : raw.charCodeAt(j)
-      if (after >= 48 && after <= 57) continue
-      if (j === raw.length && /[A-Za-z_]/.test(text[m.index + j] ?? '')) continue
-      const s = raw.slice(0, j)
-      const sep = s.includes(' ') ? ' ' : s.includes('-') ? '-' : ''
-      if (sep !== '' && s.includes(sep === ' ' ? '-' : ' ')) continue
-      const groups = sep === '' ? [s.length] : s.split(sep).map((g) => g.length)
-      const digits = sep === '' ? s : s.split(sep).join('')
-      if (digits.length < 12 || digits.length > 19) continue
-      if (!hasCardGrouping(groups) || !hasKnownIssuer(digits) || !isLuhnValid(digits)) continue
-      return { start: m.index, end: m.index + j, score: 0.8 }
+    const sep = raw.includes(' ') ? ' ' : raw.includes('-') ? '-' : ''
+    if (sep !== '' && raw.includes(sep === ' ' ? '-' : ' ')) return null
+    const groups = sep === '' ? [raw] : raw.split(sep)
+    // The run may hold a card followed by more numbers. Only the printed groupings (5, 4 or 3
+    // groups) or one compact group can be a card: try those group ends, most groups first.
+    for (const k of GROUP_COUNTS) {
+      if (k > groups.length) continue
+      if (k > 1 && !CARD_GROUPINGS.has(groups.slice(0, k).map((g) => g.length).join(','))) continue
+      const shape = groups.slice(0, k)
+      const end = m.index + shape.join(sep).length
+      if (k === groups.length && /[\w]/.test(text[end] ?? '')) continue
+      const digits = shape.join('')
+      if (digits.length < 12 || digits.length > 19 || !hasKnownIssuer(digits) || !isLuhnValid(digits)) continue
+      return { start: m.index, end, score: 0.8 }
     }
     return null
   }
