@@ -64,8 +64,11 @@ export async function startGateway (opts: { config: GatehouseConfig; services: G
     },
     async close () {
       closing ??= (async () => {
-        await Promise.all(listeners.map(async (l) => { await l.close() }))
+        // server.close() stops accepting at once but reports only when every handed-over socket closed:
+        // the plugins must drain at the same time, or an open session would block shutdown forever.
+        const stopped = Promise.all(listeners.map(async (l) => { await l.close() }))
         await Promise.all(plugins.map(async (p) => { await p.close(config.limits.shutdownGraceMs) }))
+        await stopped
       })()
       await closing
     }

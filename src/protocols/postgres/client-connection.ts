@@ -215,7 +215,17 @@ export class ClientConnection {
             this.#log.error({ err }, 'audit sink failed')
           }
           break
-        case 'start-tls': this.#async(this.#startTls()); break
+        case 'start-tls':
+          // Bytes behind an SSLRequest were sent before TLS, where anyone on the path could have
+          // written them (CVE-2021-23222): refuse like PostgreSQL, before answering 'S'.
+          if (this.#clientReader.buffered > 0) {
+            this.#toClient.clear()
+            this.#perform(this.#session.fail(pgError.protocolViolation('received unencrypted data after SSL request'), 'plaintext behind SSLRequest'))
+            return
+          }
+          this.#flush()
+          this.#async(this.#startTls())
+          break
         case 'verify': this.#async(this.#verify(a.password)); break
         case 'connect': this.#async(this.#connect(a.target, a.params)); break
         case 'cancel': this.#cancel(a.key); break
@@ -244,12 +254,6 @@ export class ClientConnection {
   async #startTls (): Promise<void> {
     const startTls = this.#conn.startTls
     if (startTls === undefined) throw new Error('start-tls without a listener certificate')
-    // Bytes after SSLRequest were sent before TLS: they could be injected by anyone on the path.
-    if (this.#clientReader.buffered > 0) {
-      this.#log.warn('closing: plaintext bytes queued behind SSLRequest')
-      this.#shutdown()
-      return
-    }
     const raw = this.#client
     this.#detachClient(raw)
     let tls: TLSSocket

@@ -51,6 +51,7 @@ export interface FixtureOptions {
   /** Shares one PostgreSQL between fixtures of the same file. */
   pg?: EmbeddedPostgres
   targets?: (pg: EmbeddedPostgres) => PostgresTargetConfig[]
+  limits?: Partial<GatehouseConfig['limits']>
   /** Real services (identity, policy, audit) replacing the in-test ones. */
   services?: (config: GatehouseConfig, log: Logger) => Partial<GatewayServices>
 }
@@ -73,7 +74,7 @@ export async function startGatewayFixture (t: Teardown, opts: FixtureOptions = {
     ...base,
     listeners: [{ name: 'pg', host: '127.0.0.1', port: 0, protocols: ['postgres'], tls: { mode: opts.tls ?? 'off' } as ListenerTls, allowLoopbackPlaintext: opts.allowLoopbackPlaintext ?? true }],
     targets,
-    limits: { ...base.limits, handshakeTimeoutMs: 5000, shutdownGraceMs: 200 }
+    limits: { ...base.limits, handshakeTimeoutMs: 5000, shutdownGraceMs: 200, ...opts.limits }
   }
   const logLines: Array<Record<string, unknown>> = []
   const log = createLogger({ level: 'info', destination: new Writable({ write (chunk, _enc, cb) { logLines.push(JSON.parse(String(chunk))); cb() } }) })
