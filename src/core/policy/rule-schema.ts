@@ -51,6 +51,8 @@ const ENTITY_NAME = /^[A-Z][A-Z0-9_]*$/
 const COLUMN_NAME = /^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*){1,2}$/
 const RULE_ID = /^[A-Za-z0-9][\w.:-]*$/
 const DEFAULT_APPROVAL_TIMEOUT_MS = 10 * 60_000
+/** `(?i)ignore\s+(all\s+)?previous\s+instructions` is 60; `[a-z]{1,100}` is 201. */
+export const MAX_PROMPT_PATTERN_INSTRUCTIONS = 1000
 
 /** Compiles an RE2 pattern, reporting what RE2 rejects (backreferences, lookaround, bad syntax). */
 export function compileRe2 (src: YamlSource, node: Node, pattern: string, where: string): RE2JS | undefined {
@@ -164,7 +166,16 @@ function readMatch (src: YamlSource, node: Node | null, entities: EntityReferenc
   if (prompt !== undefined) {
     const p = src.entries(prompt.value, 'match.prompt', PROMPT_KEYS)
     const patterns = optional(p.get('patterns'), (n) => src.strings(n, 'match.prompt.patterns'))
-    const compiled = patterns?.map((x, i) => compileRe2(src, x.node, x.value, `match.prompt.patterns[${i}]`))
+    const compiled = patterns?.map((x, i) => {
+      const where = `match.prompt.patterns[${i}]`
+      const re = compileRe2(src, x.node, x.value, where)
+      // RE2 scans in time proportional to text length times program size: keep each program small.
+      if (re !== undefined && re.programSize() > MAX_PROMPT_PATTERN_INSTRUCTIONS) {
+        src.problem(x.node, `${where}: pattern too large (${re.programSize()} RE2 instructions, at most ${MAX_PROMPT_PATTERN_INSTRUCTIONS}); use smaller counted repetitions such as {1,50}`)
+        return undefined
+      }
+      return re
+    })
     const named = optional(p.get('entities'), (n) => src.strings(n, 'match.prompt.entities'))
     for (const e of named ?? []) entities.push({ name: e.value, at: src.locate(e.node) })
     spec.prompt = {

@@ -115,6 +115,12 @@ for (const b of BROKEN) {
   })
 }
 
+t.test('a prompt pattern whose RE2 program is too large is refused', async (t) => {
+  t.same(problemsOf({ 'f.yaml': "id: a\naction: deny\nmatch: { prompt: { patterns: ['x[a-z]{1,999}'] } }\n" }), [
+    'f.yaml:3:31: match.prompt.patterns[0]: pattern too large (2000 RE2 instructions, at most 1000); use smaller counted repetitions such as {1,50}'
+  ])
+})
+
 t.test('custom recognizers are checked against the PII engine limits at load time', async (t) => {
   t.same(problemsOf({ 'f.yaml': "id: a\naction: mask\nmask:\n  recognizers:\n    - { entity: EMPLOYEE_ID, pattern: 'EMP-\\d+' }\n" }), [
     'f.yaml:5:39: mask.recognizers[0]: recognizer EMPLOYEE_ID: pattern can match unboundedly long text; bound every repetition (e.g. \\d{1,20} instead of \\d+) so a match is at most 1024 characters'
