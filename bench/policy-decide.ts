@@ -6,7 +6,8 @@
  *   node --import tsx bench/policy-decide.ts
  */
 import type { GatewayEvent } from '../src/core/events/index.js'
-import { compilePolicySet, type PolicySet } from '../src/core/policy/index.js'
+import { fileURLToPath } from 'node:url'
+import { compilePolicySet, loadPolicySet, type PolicySet } from '../src/core/policy/index.js'
 import { createSqlAnalyzer } from '../src/protocols/postgres/sql/index.js'
 
 const RULES = 200
@@ -112,3 +113,10 @@ for (const dense of [false, true]) {
   measure('fresh parse + decide, SQL event', (i) => set.decide({ ...sqlEvent, sql: noCache.analyze(fresh[i % fresh.length]) }), 20_000)
   measure('decide, LLM event', () => set.decide(llmEvent))
 }
+
+// The example set (policies/) has a prompt.entities rule for every LLM request: this includes
+// running the PII engine's detector over the prompt.
+const examples = await loadPolicySet(fileURLToPath(new URL('../policies', import.meta.url)), { defaultAction: 'deny' })
+console.log(`\nexample set (${examples.ruleCount} rules), PII detector included: LLM event ${examples.decide(llmEvent).action}`)
+measure('decide, SQL event, facts precomputed', () => examples.decide(sqlEvent))
+measure('decide, LLM event', () => examples.decide(llmEvent), 50_000)
