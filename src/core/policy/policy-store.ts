@@ -127,7 +127,7 @@ class WatchedPolicyStore implements PolicyStore {
   }
 
   async #reloadNow (): Promise<ReloadResult> {
-    const { log, audit } = this.#opts
+    const { log } = this.#opts
     const previous = this.#set.revision
     let result: { set?: PolicySet; problems: string[] }
     try {
@@ -139,15 +139,24 @@ class WatchedPolicyStore implements PolicyStore {
     if (result.set === undefined) {
       this.#lastError = result.problems
       log.error({ problems: result.problems, kept: previous }, `policy reload failed (${result.problems.length} problems); keeping revision ${previous}`)
-      audit?.system('policy_reload_failed', { dir: this.#opts.dir, problems: result.problems, kept: previous })
+      this.#audit('policy_reload_failed', { dir: this.#opts.dir, problems: result.problems, kept: previous })
       return { ok: false, problems: result.problems }
     }
     this.#set = result.set
     this.#loadedAt = new Date()
     this.#lastError = undefined
     log.info({ revision: result.set.revision, previous, rules: result.set.ruleCount }, 'policies reloaded')
-    audit?.system('policy_reload', { dir: this.#opts.dir, revision: result.set.revision, previous, rules: result.set.ruleCount })
+    this.#audit('policy_reload', { dir: this.#opts.dir, revision: result.set.revision, previous, rules: result.set.ruleCount })
     return { ok: true, revision: result.set.revision }
+  }
+
+  /** A failing audit sink must not turn a reload (often run from a timer) into an unhandled rejection. */
+  #audit (kind: 'policy_reload' | 'policy_reload_failed', data: Record<string, unknown>): void {
+    try {
+      this.#opts.audit?.system(kind, data)
+    } catch (err) {
+      this.#opts.log.error({ err, kind }, 'could not write the policy reload audit event')
+    }
   }
 
   async close (): Promise<void> {
