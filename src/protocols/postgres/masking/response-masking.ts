@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto'
+import type { MaskSpec, MaskStyle } from '../../../core/events/index.js'
+import { createMasker, REDACTED, type Masker } from '../../../core/pii/index.js'
+import type { ColumnName, ResolvedColumn } from './column-name.js'
+import { applyJsonSafe, type InTextReplacer } from './json-safe-apply.js'
+import type { MaskCounts } from './mask-counts.js'
+import { mayHoldPii } from './value-prefilter.js'
+
+export interface ResponseMaskingOptions {
+  /** Key of the hash style (>= 16 bytes); a random per-process key when absent. */
+  hashKey?: Buffer
+}
+
+/** Compiled rule combinations kept; a policy reload simply misses the cache. */
+const MAX_CACHED_MASKINGS = 256
+
+/** When several rules name one column, the style that reveals least wins. */
+const STYLE_STRENGTH: Record<MaskStyle, number> = { null: 3, label: 2, hash: 1, partial: 0 }
+
+interface ColumnRule { schema: string | undefined; style: MaskStyle }
+
+const OPEN_BRACE = 0x7b // '{'
+const OPEN_BRACKET = 0x5b // '['
+
+/** Whether a text looks like a JSON document or an array literal, whose syntax a replacement must keep. */
+function looksStructured (s: string): boolean {
+  const t = s.trimStart()
+  const c = t.charCodeAt(0)
+  return c === OPEN_BRACE || c === OPEN_BRACKET
+}
+
+/**
+ * The mask rules that apply to what a database sends back (apply_to includes response), compiled once per
+ * policy revision: maskers for content detection (one per style, entities and recognizers of that style's
+ * rules united) and the named columns with their style.
+ */
+export class ResponseMasking {
+  readonly specs: readonly MaskSpec[]
+  /** Some rule names columns: result columns must be resolved against the catalog. */
+  readonly hasColumnRules: boolean
+  /** Some rule names entities: text values are scanned. */
+  readonly detectsContent: boolean
+  /** No rule declares its own recognizer, so values can be prefiltered (value-prefilter.ts). */
+  readonly isBuiltinOnly: boolean
+  readonly #contentMaskers: Array<{ masker: Masker; replace: InTextReplacer }>
+  readonly #columnMaskers = new Map<MaskStyle, Masker>()
+  readonly #columns = new Map<string, ColumnRule[]>()
+  readonly #tables = new Map<string, Array<string | undefined>>()
+
+  constructor (specs: readonly MaskSpec[], opts: ResponseMaskingOptions = {}) {
+    this.specs = specs
+    const hashKey = opts.hashKey ?? randomBytes(32)
+    const custom = specs.flatMap((s) => s.recognizers ?? [])
+    this.isBuiltinOnly = custom.length === 0
+    const byStyle = new Map<MaskStyle, { entities: Set<string>; custom: NonNullable<MaskSpec['recognizers']> }>()
+    for (const s of specs) {
+      if (s.entities.length === 0 && (s.recognizers?.length ?? 0) === 0) continue
+      const g = byStyle.get(s.style) ?? { entities: new Set<string>(), custom: [] }
+      for (const e of s.entities) g.entities.add(e)
+      g.custom.push(...(s.recognizers ?? []))
+      byStyle.set(s.style, g)
+    }
+    this.#contentMaskers = [...byStyle].map(([style, g]) => {
+      const masker = createMasker({ style, entities: [...g.entities], custom: g.custom, hashKey })
+      // There is no NULL inside a text: the null style writes labels there.
+      return { masker, replace: (type: string, v: string) => masker.maskValue(v, type) ?? `[${type}]` }
+    })
+    this.detectsContent = this.#contentMaskers.length > 0
+    for (const s of specs) {
+      for (const name of s.columns) {
+        const parts = name.toLowerCase().split('.')
+        if (parts.length < 2 || parts.length > 3) continue
+        const [column, table, schema] = parts.reverse()
+        const key = `${table}.${column}`
+        this.#columns.set(key, [...(this.#columns.get(key) ?? []), { schema, style: s.style }])
+        this.#tables.set(table, [...(this.#tables.get(table) ?? []), schema])
+        if (!this.#columnMaskers.has(s.style)) this.#columnMaskers.set(s.style, createMasker({ style: s.style, custom, hashKey }))
+      }
+    }
+    this.hasColumnRules = this.#columns.size > 0
+  }
+
+  #ruleStyle (c: ColumnName): MaskStyle | undefined {
+    let best: MaskStyle | undefined
+    for (const r of this.#columns.get(`${c.table.toLowerCase()}.${c.column.toLowerCase()}`) ?? []) {
+      if (r.schema !== undefined && r.schema !== c.schema.toLowerCase()) continue
+      if (best === undefined || STYLE_STRENGTH[r.style] > STYLE_STRENGTH[best]) best = r.style
+    }
+    return best
+  }
+
+  /** The style a result column is masked with as a whole (it is, or comes from, a named column), if any. */
+  columnStyle (c: ResolvedColumn | undefined): MaskStyle | undefined {
+    if (c === undefined || !this.hasColumnRules) return undefined
+    let best = this.#ruleStyle(c)
+    for (const s of c.sources) {
+      const style = this.#ruleStyle(s)
+      if (style !== undefined && (best === undefined || STYLE_STRENGTH[style] > STYLE_STRENGTH[best])) best = style
+    }
+    return best
+  }
+
+  /** Whether a rule names a column of this table (table name matched case-insensitively). */
+  namesColumnsOf (schema: string | undefined, table: string): boolean {
+    const schemas = this.#tables.get(table.toLowerCase())
+    if (schemas === undefined) return false
+    return schema === undefined || schemas.some((s) => s === undefined || s === schema.toLowerCase())
+  }
+
+  /** A whole value replaced by `style`: the replacement (null for SQL NULL) and the type counted. */
+  replaceWhole (value: string, style: MaskStyle, counts: MaskCounts): string | null {
+    const masker = this.#columnMaskers.get(style) as Masker
+    let longest: { type: string; len: number } | undefined
+    for (const f of masker.detector.detect(value)) {
+      if (longest === undefined || f.end - f.start > longest.len) longest = { type: f.type, len: f.end - f.start }
+    }
+    const type = longest?.type ?? REDACTED
+    counts.add(type)
+    return masker.maskValue(value, type)
+  }
+
+  /** Content detection over a text; JSON documents and array literals stay syntactically valid. */
+  maskText (text: string, counts: MaskCounts, isJson = false): string {
+    let out = text
+    for (const { masker, replace } of this.#contentMaskers) {
+      const findings = masker.detector.detect(out)
+      if (findings.length === 0) continue
+      for (const f of findings) counts.add(f.type)
+      out = isJson || looksStructured(out) ? applyJsonSafe(out, findings, replace) : masker.apply(out, findings, 0, out.length)
+    }
+    return out
+  }
+
+  /** Content detection over UTF-8 bytes; the same Buffer back when nothing was found (no copy). */
+  maskBytes (buf: Buffer, counts: MaskCounts, isJson = false): Buffer {
+    if (!this.detectsContent) return buf
+    if (this.isBuiltinOnly && !mayHoldPii(buf)) return buf
+    const text = buf.toString('utf8')
+    const masked = this.maskText(text, counts, isJson)
+    return masked === text ? buf : Buffer.from(masked, 'utf8')
+  }
+}
+
+/**
+ * Compiles the specs that apply to responses; undefined when none does (relay untouched). Cached per list
+ * of spec objects: decide() hands back the same MaskSpec objects until the policy set is reloaded.
+ */
+export function responseMaskingCache (opts: ResponseMaskingOptions = {}): (specs: readonly MaskSpec[]) => ResponseMasking | undefined {
+  const hashKey = opts.hashKey ?? randomBytes(32)
+  const cache = new Map<string, ResponseMasking>()
+  return (specs) => {
+    const applying = specs.filter((s) => s.applyTo.includes('response'))
+    if (applying.length === 0) return undefined
+    const key = applying.map((s) => s.rule).join('\0')
+    const hit = cache.get(key)
+    if (hit !== undefined && hit.specs.length === applying.length && hit.specs.every((s, i) => s === applying[i])) return hit
+    if (cache.size >= MAX_CACHED_MASKINGS) cache.clear()
+    const masking = new ResponseMasking(applying, { hashKey })
+    cache.set(key, masking)
+    return masking
+  }
+}

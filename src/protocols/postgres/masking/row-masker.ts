@@ -1,0 +1,122 @@
+import type { MaskStyle } from '../../../core/events/index.js'
+import { decodeDataRow, encodeDataRow } from '../messages/data-row.js'
+import { BINARY_FORMAT, type FieldDescription } from '../messages/row-description.js'
+import type { ResolvedColumn } from './column-name.js'
+import { MaskCounts } from './mask-counts.js'
+import type { ResponseMasking } from './response-masking.js'
+import { typeFamily, type TypeFamily } from './type-family.js'
+
+type FieldPlan =
+  | { kind: 'pass' }
+  | { kind: 'scan'; isJson: boolean }
+  | { kind: 'column'; style: MaskStyle; family: TypeFamily; isBinary: boolean }
+
+/** jsonb's binary send format: a version byte, then the JSON text. @see https://www.postgresql.org/docs/current/datatype-json.html */
+const JSONB_BINARY_VERSION = 1
+
+export interface MaskedRow {
+  values: Array<Buffer | null>
+  /** Values masked in this row, by type; empty when the row is unchanged. */
+  counts: Record<string, number>
+}
+
+const NOTHING_MASKED: Record<string, number> = Object.freeze({}) as Record<string, number>
+
+export interface RowMaskerOptions {
+  /** The result's RowDescription fields (formats as the server will send them). */
+  fields: readonly FieldDescription[]
+  /** Per field, what the column resolver said (undefined for expressions, or when no rule names columns). */
+  columns?: ReadonlyArray<ResolvedColumn | undefined>
+  masking: ResponseMasking
+}
+
+/**
+ * Masks the rows of one result set (one RowDescription). Named columns get the style whole; every other
+ * text-format value is scanned; binary values of other columns are never decoded; values with nothing
+ * found are returned as the same Buffer.
+ */
+export class RowMasker {
+  readonly #masking: ResponseMasking
+  readonly #plans: FieldPlan[]
+  /** Every field passes unchanged: rows can be relayed without decoding them. */
+  readonly isPassThrough: boolean
+  /** Masked values so far, over all rows. */
+  readonly counts = new MaskCounts()
+  /** This row's counts, reused: clean rows allocate nothing. */
+  readonly #rowCounts = new MaskCounts()
+
+  constructor (opts: RowMaskerOptions) {
+    this.#masking = opts.masking
+    const m = opts.masking
+    this.#plans = opts.fields.map((f, i): FieldPlan => {
+      const col = opts.columns?.[i]
+      const family = typeFamily(f.typeOid, col?.typeCategory)
+      const style = m.columnStyle(col)
+      if (style !== undefined) return { kind: 'column', style, family, isBinary: f.format === BINARY_FORMAT }
+      if (f.format === BINARY_FORMAT || !m.detectsContent) return { kind: 'pass' }
+      // Custom recognizers can match anything, even a date's text.
+      if (family === 'opaque' && m.isBuiltinOnly) return { kind: 'pass' }
+      return { kind: 'scan', isJson: family === 'json' || family === 'jsonb' }
+    })
+    this.isPassThrough = this.#plans.every((p) => p.kind === 'pass')
+  }
+
+  /** One row's values masked. @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-DATAROW */
+  maskRow (values: ReadonlyArray<Buffer | null>): MaskedRow {
+    if (this.isPassThrough) return { values: values as Array<Buffer | null>, counts: NOTHING_MASKED }
+    let out: Array<Buffer | null> | undefined
+    const rowCounts = this.#rowCounts
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]
+      const plan = this.#plans[i]
+      if (v === null || plan === undefined || plan.kind === 'pass') continue
+      const masked = plan.kind === 'scan' ? this.#masking.maskBytes(v, rowCounts, plan.isJson) : this.#maskColumn(v, plan, rowCounts)
+      if (masked !== v) {
+        out ??= values.slice()
+        out[i] = masked
+      }
+    }
+    if (out === undefined) return { values: values as Array<Buffer | null>, counts: NOTHING_MASKED }
+    const counts = rowCounts.toRecord()
+    rowCounts.clear()
+    for (const [type, n] of Object.entries(counts)) this.counts.add(type, n)
+    return { values: out, counts }
+  }
+
+  /**
+   * A DataRow frame's body masked: a new DataRow frame (lengths recomputed), or undefined when the row is
+   * unchanged and the original frame can be relayed as it came.
+   */
+  maskDataRow (body: Buffer): Buffer | undefined {
+    if (this.isPassThrough) return undefined
+    const { values } = decodeDataRow(body)
+    const masked = this.maskRow(values)
+    return masked.values === values ? undefined : encodeDataRow({ values: masked.values })
+  }
+
+  #maskColumn (v: Buffer, plan: Extract<FieldPlan, { kind: 'column' }>, counts: MaskCounts): Buffer | null {
+    // A value of another type is never decoded: it becomes NULL, which every type accepts.
+    if (plan.family !== 'text' && plan.family !== 'json' && plan.family !== 'jsonb') {
+      counts.add('REDACTED')
+      return null
+    }
+    const text = plan.isBinary && plan.family === 'jsonb' ? v.toString('utf8', 1) : v.toString('utf8')
+    const original = plan.family === 'text' ? text : jsonStringValue(text)
+    const replacement = this.#masking.replaceWhole(original, plan.style, counts)
+    if (replacement === null) return null
+    if (plan.family === 'text') return Buffer.from(replacement, 'utf8')
+    const json = Buffer.from(JSON.stringify(replacement), 'utf8')
+    return plan.isBinary && plan.family === 'jsonb' ? Buffer.concat([Buffer.from([JSONB_BINARY_VERSION]), json]) : json
+  }
+}
+
+/** A JSON value's text for masking: a JSON string's content, or the document itself. */
+function jsonStringValue (text: string): string {
+  if (!text.startsWith('"')) return text
+  try {
+    const v: unknown = JSON.parse(text)
+    return typeof v === 'string' ? v : text
+  } catch {
+    return text
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * What a column's type means for masking. A masked value must stay valid for its type wherever the
+ * client parses it: text-like types take the style's text, json/jsonb a JSON string, anything else
+ * (numbers, dates, arrays, inet, ...) becomes NULL because a label is not a valid value of it.
+ * @see https://www.postgresql.org/docs/current/catalog-pg-type.html (OIDs from pg_type.dat)
+ */
+export type TypeFamily = 'text' | 'json' | 'jsonb' | 'opaque' | 'other'
+
+const TEXT_OIDS = new Set([
+  25, // text
+  1043, // varchar
+  1042, // bpchar
+  19, // name
+  18, // "char"
+  705 // unknown (untyped literals)
+])
+export const JSON_OID = 114
+export const JSONB_OID = 3802
+
+/** Types whose text form no built-in recognizer can match: their values are never scanned. */
+const OPAQUE_OIDS = new Set([
+  16, // bool
+  1082, // date
+  1083, // time
+  1266, // timetz
+  1114, // timestamp
+  1184, // timestamptz
+  1186, // interval
+  2950 // uuid
+])
+
+/** pg_type.typcategory of string types (citext, domains over text, ...). */
+const STRING_CATEGORY = 'S'
+
+/** The family of a type OID; `typeCategory` (from the catalog) classifies types created at run time (citext). */
+export function typeFamily (typeOid: number, typeCategory?: string): TypeFamily {
+  if (TEXT_OIDS.has(typeOid)) return 'text'
+  if (typeOid === JSON_OID) return 'json'
+  if (typeOid === JSONB_OID) return 'jsonb'
+  if (OPAQUE_OIDS.has(typeOid)) return 'opaque'
+  if (typeCategory === STRING_CATEGORY) return 'text'
+  return 'other'
+}

@@ -1,0 +1,43 @@
+/**
+ * A byte-level test that a value cannot hold anything the built-in recognizers (src/core/pii/recognizers)
+ * report, so clean values skip UTF-8 decoding and detection. It is a necessary condition of every built-in
+ * pattern: EMAIL needs '@'; IPv6 and URL/key-value secrets ':' or '='; PHONE '+' or 10 digits; SSN 9,
+ * CREDIT_CARD 12, IPv4 4 digits; IBAN and sk- keys 2 digits in 15+ bytes; provider tokens '_' or a fixed
+ * prefix; PEM blocks '-----'. test/protocols/postgres/masking/value-prefilter.test.ts checks it against the
+ * detector so a new recognizer cannot slip past it. Custom recognizers can match anything: with them the
+ * prefilter is not used.
+ */
+const AT = 0x40 // '@'
+const COLON = 0x3a // ':'
+const EQUALS = 0x3d // '='
+const PLUS = 0x2b // '+'
+const UNDERSCORE = 0x5f // '_'
+const DIGIT_0 = 0x30
+const DIGIT_9 = 0x39
+const MIN_DIGITS = 4
+const MIN_LONG_BYTES = 15
+const MIN_LONG_DIGITS = 2
+
+/** Literal prefixes of built-in secrets that may carry neither digits nor punctuation. */
+const PREFIXES = ['eyJ', 'xox', '-----', 'AKIA', 'ASIA', 'ABIA', 'ACCA', 'sk-', 'hooks.slack'].map((p) => Buffer.from(p, 'latin1'))
+const PREFIX_FIRST_BYTES = new Set(PREFIXES.map((p) => p[0]))
+
+/** False when `buf[start, end)` surely holds no built-in finding; true when it may. */
+export function mayHoldPii (buf: Buffer, start = 0, end = buf.length): boolean {
+  let digits = 0
+  let hasPrefixByte = false
+  for (let i = start; i < end; i++) {
+    const b = buf[i]
+    if (b >= DIGIT_0 && b <= DIGIT_9) {
+      if (++digits >= MIN_DIGITS) return true
+    } else if (b === AT || b === COLON || b === EQUALS || b === PLUS || b === UNDERSCORE) {
+      return true
+    } else if (PREFIX_FIRST_BYTES.has(b)) {
+      hasPrefixByte = true
+    }
+  }
+  if (digits >= MIN_LONG_DIGITS && end - start >= MIN_LONG_BYTES) return true
+  if (!hasPrefixByte) return false
+  const s = buf.subarray(start, end)
+  return PREFIXES.some((p) => s.includes(p))
+}
