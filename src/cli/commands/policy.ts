@@ -82,7 +82,13 @@ async function test (ctx: Context): Promise<number> {
 }
 
 async function explain (ctx: Context, eventFile: string | undefined, asJson: boolean): Promise<number> {
-  const text = eventFile === undefined ? await readStream(process.stdin) : await readFile(eventFile, 'utf8')
+  let text: string
+  try {
+    text = eventFile === undefined ? await readStream(process.stdin) : await readFile(eventFile, 'utf8')
+  } catch (err) {
+    process.stderr.write(`gatehouse policy explain: cannot read ${eventFile ?? 'stdin'}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`)
+    return 1
+  }
   const { event, problems } = parseTestEvent(eventFile ?? '<stdin>', text, ctx.analyzeSql)
   for (const p of problems) process.stderr.write(`${p}\n`)
   if (event === undefined) return 1

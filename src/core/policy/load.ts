@@ -6,6 +6,10 @@ import type { PolicySet } from './policy-set.js'
 import { formatProblem } from './problems.js'
 import { policyRevision } from './revision.js'
 
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory', ENOTDIR: 'not a directory', EACCES: 'permission denied', ELOOP: 'symlink loop'
+}
+
 /** As for compilePolicySet; `detectEntities` defaults to the PII engine's detector here. */
 export type LoadOptions = Omit<CompileOptions, 'revision'>
 
@@ -24,7 +28,7 @@ export async function checkPolicyDir (dir: string, opts: LoadOptions): Promise<C
     files = await readPolicyFiles(dir)
   } catch (err) {
     const e = err as NodeJS.ErrnoException
-    return { files: 0, problems: [`${e.path ?? dir}: cannot read policies: ${e.code ?? e.message}`] }
+    return { files: 0, problems: [`${e.path ?? dir}: cannot read policies: ${READ_ERRORS[e.code ?? ''] ?? e.message}`] }
   }
   if (files.length === 0) return { files: 0, problems: [`${dir}: no policy files (*.yaml, *.yml) found`] }
   const revision = await policyRevision(dir, files)

@@ -166,5 +166,5 @@ t.test('start-up refuses a missing or empty dir', async (t) => {
   const opts = { defaultAction: 'deny' as const, reloadRequiresTests: false, log: pino({ level: 'silent' }), analyzeSql: (s: string) => analyzer.analyze(s), watch: false }
   const problemsOf = (dir: string) => createPolicyStore({ ...opts, dir }).then(() => [], (e: PolicyLoadError) => e.problems)
   t.same(await problemsOf(dir), [`${dir}: no policy files (*.yaml, *.yml) found`])
-  t.same(await problemsOf(join(dir, 'nope')), [`${join(dir, 'nope')}: cannot read policies: ENOENT`])
+  t.same(await problemsOf(join(dir, 'nope')), [`${join(dir, 'nope')}: cannot read policies: no such file or directory`])
 })
