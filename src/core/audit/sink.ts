@@ -1,0 +1,84 @@
+import { open } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { promisify } from 'node:util'
+import { dirname } from 'node:path'
+import { pino } from 'pino'
+import type { AuditSinkConfig } from '../config/index.js'
+import type { Logger } from '../log/index.js'
+
+/** Bytes a sink may hold waiting for its destination; beyond this, new lines are dropped (and counted). */
+export const MAX_SINK_BUFFER_BYTES = 16 * 1024 * 1024
+/** How long close() waits for a sink to flush before giving up on what it still holds. */
+export const SINK_CLOSE_TIMEOUT_MS = 5_000
+/** Minimum time between two "sink is dropping lines" log lines. */
+const DROP_REPORT_INTERVAL_MS = 10_000
+const AUDIT_FILE_MODE = 0o640
+
+/** One destination for audit lines. write() never waits: it queues, or drops when the queue is full. */
+export interface AuditSink {
+  readonly name: string
+  write (text: string): void
+  /** Lines refused because the destination fell MAX_SINK_BUFFER_BYTES behind. */
+  readonly dropped: number
+  close (): Promise<void>
+}
+
+export interface SinkOptions {
+  log: Logger
+  maxBufferBytes?: number
+  /** Where a stdout sink writes; tests pass a file descriptor of their own. */
+  stdoutFd?: number
+}
+
+/**
+ * Opens a sink on a pino destination (SonicBoom) writing asynchronously: the caller's write() returns
+ * at once and the destination drains in the background. A file sink opens its file (creating parent
+ * directories) here, so an unwritable audit path stops start-up instead of failing silently later.
+ * @see https://github.com/pinojs/pino/blob/main/docs/api.md#pino-destination
+ */
+export async function openSink (cfg: AuditSinkConfig, opts: SinkOptions): Promise<AuditSink> {
+  let fd: number
+  let name: string
+  if (cfg.type === 'file') {
+    await mkdir(dirname(cfg.path), { recursive: true })
+    // A raw descriptor (not a FileHandle, which closes itself when collected): SonicBoom owns it and closes it on end().
+    fd = await promisify(open)(cfg.path, 'a', AUDIT_FILE_MODE)
+    name = `file:${cfg.path}`
+  } else {
+    fd = opts.stdoutFd ?? 1
+    name = 'stdout'
+  }
+  const log = opts.log.child({ sink: name })
+  const dest = pino.destination({ fd, sync: false, maxLength: opts.maxBufferBytes ?? MAX_SINK_BUFFER_BYTES })
+  let dropped = 0
+  let reportedAt = -Infinity
+  dest.on('drop', () => {
+    dropped++
+    if (Date.now() - reportedAt >= DROP_REPORT_INTERVAL_MS) {
+      reportedAt = Date.now()
+      log.error({ dropped }, 'audit: sink is falling behind; lines dropped (the hash chain will show the gap)')
+    }
+  })
+  dest.on('error', (err: Error) => { log.error({ err: err.message }, 'audit: sink write failed') })
+  let closing: Promise<void> | undefined
+
+  return {
+    name,
+    get dropped () { return dropped },
+    write (text) {
+      if (closing === undefined) dest.write(text)
+    },
+    close () {
+      closing ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          log.error('audit: sink did not flush before close; unwritten lines lost')
+          dest.destroy()
+          resolve()
+        }, SINK_CLOSE_TIMEOUT_MS)
+        dest.once('close', () => { clearTimeout(timer); resolve() })
+        dest.end()
+      })
+      return closing
+    }
+  }
+}
