@@ -60,7 +60,10 @@ export function compilePolicySet (sources: readonly PolicySource[], opts: Compil
   const knownList = [...known]
   for (const ref of references) {
     if (!known.has(ref.name)) {
-      problems.push({ ...ref.at, message: `unknown entity '${ref.name}'${didYouMean(ref.name, knownList)}; known: ${knownList.join(', ')}` })
+      // Entity names are often written without their qualifier (SSN for US_SSN): suggest those too.
+      const qualified = knownList.find((k) => k.endsWith(`_${ref.name}`) || k.startsWith(`${ref.name}_`))
+      const hint = qualified === undefined ? didYouMean(ref.name, knownList) : ` (did you mean '${qualified}'?)`
+      problems.push({ ...ref.at, message: `unknown entity '${ref.name}'${hint}; known: ${knownList.join(', ')}` })
     }
   }
   problems.push(...findShadowedRules(rules))

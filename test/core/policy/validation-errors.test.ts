@@ -40,8 +40,11 @@ const BROKEN: Array<{ name: string; text: string; want: string[] }> = [
   },
   {
     name: 'unknown entity',
-    text: 'id: a\naction: mask\nmask: { entities: [EMAIL, EMAL] }\n',
-    want: ["f.yaml:3:27: unknown entity 'EMAL' (did you mean 'EMAIL'?); known: EMAIL, PHONE, CREDIT_CARD, US_SSN, IBAN, IP_ADDRESS, SECRET"]
+    text: 'id: a\naction: mask\nmask: { entities: [EMAIL, EMAL, SSN] }\n',
+    want: [
+      "f.yaml:3:27: unknown entity 'EMAL' (did you mean 'EMAIL'?); known: EMAIL, PHONE, CREDIT_CARD, US_SSN, IBAN, IP_ADDRESS, SECRET",
+      "f.yaml:3:33: unknown entity 'SSN' (did you mean 'US_SSN'?); known: EMAIL, PHONE, CREDIT_CARD, US_SSN, IBAN, IP_ADDRESS, SECRET"
+    ]
   },
   {
     name: 'regexes RE2 rejects (backreference, lookahead) in prompt patterns and recognizers',
