@@ -40,6 +40,8 @@ export class CompiledPolicySet implements PolicySet {
     this.defaultAction = opts.defaultAction
     this.ruleCount = rules.length
     this.#detect = opts.detectEntities
+    // Decisions hand out these very objects: freeze them so no caller can change the set.
+    for (const r of rules) for (const spec of [r.mask, r.limit, r.approval]) if (spec !== undefined) deepFreeze(spec)
     this.recognizers = Object.freeze(rules.flatMap((r) => r.mask?.recognizers ?? []))
     const promptPatterns = [...new Set(rules.flatMap((r) => r.match.prompt?.patterns?.map((p) => p.pattern()) ?? []))]
     this.#promptFilter = promptPatterns.length === 0 ? undefined : anyOf(promptPatterns)
@@ -110,4 +112,9 @@ function ids (rules: CompiledRule[]): string[] {
 
 function messageOf (rule: CompiledRule, fallback: string): string {
   return rule.spec.message ?? `${fallback} (rule ${rule.id})`
+}
+
+function deepFreeze (value: object): void {
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) deepFreeze(v)
+  Object.freeze(value)
 }

@@ -264,4 +264,7 @@ t.test('decide() is pure: the same event gives the same decision, the event is n
   t.same(set.decide(e), set.decide(e))
   t.equal(JSON.stringify(e), before)
   t.ok(Object.isFrozen(set), 'the compiled set is immutable')
+  const d = set.decide(e)
+  t.throws(() => { d.masks[0].entities.push('PHONE') }, TypeError, 'specs handed out in decisions cannot be changed')
+  t.same(set.decide(e).masks[0].entities, ['EMAIL'])
 })
