@@ -1,0 +1,83 @@
+import t from 'tap'
+import fc from 'fast-check'
+import { UnmaskableResponseError } from '../../../../src/core/errors.js'
+import { copyOutRefusal, CopyOutMasker, DEFAULT_COPY_TEXT, type CopyOutStatement } from '../../../../src/protocols/postgres/masking/index.js'
+import { b, col, masking } from './fixtures.js'
+
+const TEXT_RESPONSE = { format: 'text' as const, columnFormats: [0, 0, 0] }
+const CSV: CopyOutStatement = { ...DEFAULT_COPY_TEXT, format: 'csv', delimiter: 0x2c, nullString: '', hasHeader: true }
+const columns = [col('customers', 'id'), col('customers', 'email'), col('customers', 'note')]
+
+function run (m: CopyOutMasker, chunks: Buffer[]): string {
+  return Buffer.concat([...chunks.map((c) => m.push(c)), m.end()]).toString()
+}
+
+function cut (data: Buffer, cuts: number[]): Buffer[] {
+  const at = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((x, y) => x - y)
+  const out: Buffer[] = []
+  let prev = 0
+  for (const c of at) { out.push(data.subarray(prev, c)); prev = c }
+  out.push(data.subarray(prev))
+  return out
+}
+
+const textData = b('1\tada@example.com\thello\n2\t\\N\tcall +1 415 555 0100\\tnow\n3\tbob@example.org\tJürgen 😀\n')
+
+t.test('COPY table TO STDOUT (text): named column by position, others by content, escapes kept', async (t) => {
+  const m = new CopyOutMasker({ response: TEXT_RESPONSE, statement: DEFAULT_COPY_TEXT, columns, masking: masking() })
+  t.equal(run(m, [textData]), '1\t[EMAIL]\thello\n2\t\\N\tcall [PHONE]\\tnow\n3\t[EMAIL]\tJürgen 😀\n')
+  t.same(m.counts.toRecord(), { EMAIL: 2, PHONE: 1 })
+})
+
+t.test('COPY (query) TO STDOUT: content only', async (t) => {
+  const m = new CopyOutMasker({ response: TEXT_RESPONSE, masking: masking() })
+  t.equal(run(m, [b('{"email":"ada@example.com"}\tok\n')]), '{"email":"[EMAIL]"}\tok\n')
+})
+
+t.test('CSV with header, quoted fields holding delimiters and newlines, NULL vs empty string', async (t) => {
+  const data = b('id,email,note\n1,ada@example.com,"multi\nline, with ""quotes"" bob@example.org"\n2,,""\n')
+  const m = new CopyOutMasker({ response: TEXT_RESPONSE, statement: CSV, columns, masking: masking() })
+  t.equal(run(m, [data]), 'id,email,note\n1,"[EMAIL]","multi\nline, with ""quotes"" [EMAIL]"\n2,,""\n')
+})
+
+t.test('a row split anywhere (inside a multi-byte character, inside quotes) masks the same', async (t) => {
+  const whole = run(new CopyOutMasker({ response: TEXT_RESPONSE, statement: DEFAULT_COPY_TEXT, columns, masking: masking() }), [textData])
+  const csvData = b('id,email,note\n1,ada@example.com,"a\nb ""c"" bob@example.org"\n2,x@y.io,😀\n')
+  const csvWhole = run(new CopyOutMasker({ response: TEXT_RESPONSE, statement: CSV, columns, masking: masking() }), [csvData])
+  fc.assert(fc.property(fc.array(fc.nat(), { maxLength: 12 }), (cuts) => {
+    const a = run(new CopyOutMasker({ response: TEXT_RESPONSE, statement: DEFAULT_COPY_TEXT, columns, masking: masking() }), cut(textData, cuts))
+    const c = run(new CopyOutMasker({ response: TEXT_RESPONSE, statement: CSV, columns, masking: masking() }), cut(csvData, cuts))
+    return a === whole && c === csvWhole
+  }), { numRuns: 500 })
+})
+
+t.test('rows without PII come back as the same chunk', async (t) => {
+  const m = new CopyOutMasker({ response: TEXT_RESPONSE, masking: masking() })
+  const chunk = b('1\tAlice\n2\tBob\n')
+  t.equal(m.push(chunk), chunk)
+  t.equal(m.end().length, 0)
+})
+
+t.test('a partial row is held, bounded', async (t) => {
+  const m = new CopyOutMasker({ response: TEXT_RESPONSE, masking: masking(), maxRowBytes: 16 })
+  t.equal(m.push(b('1\tada@exa')).length, 0)
+  t.throws(() => m.push(b('mple.com and more text')), UnmaskableResponseError)
+})
+
+t.test('the last row without a newline is masked at end()', async (t) => {
+  const m = new CopyOutMasker({ response: TEXT_RESPONSE, masking: masking() })
+  t.equal(m.push(b('x\tada@example.com')).length, 0)
+  t.equal(m.end().toString(), 'x\t[EMAIL]')
+})
+
+t.test('binary COPY is refused when response masking applies', async (t) => {
+  t.match(copyOutRefusal({ format: 'binary' }, masking()), /binary COPY/)
+  t.equal(copyOutRefusal({ format: 'binary' }, undefined), undefined)
+  t.equal(copyOutRefusal({ format: 'csv' }, masking()), undefined)
+  t.throws(() => new CopyOutMasker({ response: { format: 'binary', columnFormats: [1] }, masking: masking() }), { code: 'GH_UNMASKABLE' })
+})
+
+t.test('null style on a named column writes the statement\'s NULL string', async (t) => {
+  const m = new CopyOutMasker({ response: TEXT_RESPONSE, statement: DEFAULT_COPY_TEXT, columns, masking: masking('null') })
+  t.equal(run(m, [b('1\tada@example.com\tx\n')]), '1\t\\N\tx\n')
+})
