@@ -13,7 +13,9 @@ export interface Command {
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   start: () => import('./commands/start.js'),
   policy: () => import('./commands/policy.js'),
-  mask: () => import('./commands/mask.js')
+  mask: () => import('./commands/mask.js'),
+  token: () => import('./commands/token.js'),
+  audit: () => import('./commands/audit.js')
 }
 
 const GLOBAL_USAGE = `usage: gatehouse <command> [options]
