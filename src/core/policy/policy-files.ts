@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, readFile, realpath, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 
 /** The directory under the policy dir that holds policy tests, not rules. */
@@ -16,20 +16,24 @@ export interface PolicyFile { file: string; rel: string; text: string }
  */
 export async function readPolicyFiles (dir: string): Promise<PolicyFile[]> {
   const rels: string[] = []
-  await walk(dir, '', rels)
+  await walk(dir, '', rels, new Set([await realpath(dir)]))
   rels.sort()
   return Promise.all(rels.map(async (rel) => ({ file: join(dir, rel), rel: rel.split(sep).join('/'), text: await readFile(join(dir, rel), 'utf8') })))
 }
 
-async function walk (root: string, rel: string, out: string[]): Promise<void> {
+/** `seen` holds the real paths of the directories on the way down, so a symlink loop is walked once. */
+async function walk (root: string, rel: string, out: string[], seen: Set<string>): Promise<void> {
   const entries = await readdir(join(root, rel), { withFileTypes: true })
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue
     const childRel = rel === '' ? entry.name : join(rel, entry.name)
     if (rel === '' && entry.name === TESTS_DIR) continue
     const isDir = entry.isSymbolicLink() ? (await stat(join(root, childRel)).catch(() => undefined))?.isDirectory() : entry.isDirectory()
-    if (isDir === true) await walk(root, childRel, out)
-    else if (YAML_FILE.test(entry.name)) out.push(childRel)
+    if (isDir === true) {
+      const real = await realpath(join(root, childRel))
+      if (seen.has(real)) continue
+      await walk(root, childRel, out, new Set([...seen, real]))
+    } else if (YAML_FILE.test(entry.name)) out.push(childRel)
   }
 }
 
