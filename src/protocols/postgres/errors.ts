@@ -48,11 +48,11 @@ export const pgError = {
     const rule = d.rules[0]
     const why = d.action === 'require_approval'
       ? 'this statement needs an approval, which postgres sessions cannot wait for yet'
-      : d.message ?? 'denied by policy'
+      : d.message ?? (rule !== undefined ? 'denied by policy' : 'no rule allows this statement; policies.default is deny')
     return {
       severity: 'ERROR',
       code: SQLSTATE.INSUFFICIENT_PRIVILEGE,
-      message: rule !== undefined ? `${why} (rule ${rule})` : `${why} (no rule allows it; the default is deny)`,
+      message: rule !== undefined ? `${why} (rule ${rule})` : why,
       detail: `gatehouse policy revision ${d.policyRevision}`
     }
   },

@@ -53,7 +53,7 @@ export interface FixtureOptions {
   targets?: (pg: EmbeddedPostgres) => PostgresTargetConfig[]
   limits?: Partial<GatehouseConfig['limits']>
   /** Real services (identity, policy, audit) replacing the in-test ones. */
-  services?: (config: GatehouseConfig, log: Logger) => Partial<GatewayServices>
+  services?: (config: GatehouseConfig, log: Logger) => Promise<Partial<GatewayServices>>
 }
 
 /**
@@ -101,7 +101,7 @@ export async function startGatewayFixture (t: Teardown, opts: FixtureOptions = {
     stats: () => ({ lines: audits.length, seq: audits.length, dropped: {} }),
     close: async () => {}
   }
-  const services = { config, log, identity, policy, audit, ...opts.services?.(config, log) }
+  const services = { config, log, identity, policy, audit, ...await opts.services?.(config, log) }
   const gateway = await startGateway({ config, log, services, plugins: [createPostgresPlugin] })
   t.teardown(async () => {
     await gateway.close()
