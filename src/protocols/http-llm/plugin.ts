@@ -11,6 +11,7 @@ import { handleLlmRequest, type MaskingFactory, type TargetRuntime } from './req
 import { piiMasking } from './pii-masking.js'
 import { sniffHttp } from './sniff.js'
 import { PooledUpstream } from './upstream.js'
+import { VerifiedTokens } from './verified-tokens.js'
 
 export interface HttpLlmPluginOptions {
   /** How mask specs become maskers (the PII engine by default). */
@@ -36,7 +37,7 @@ export function createHttpLlmPluginWith (services: GatewayServices, opts: HttpLl
   const targets = new Map<string, TargetRuntime>()
   for (const t of services.config.targets) if (t.protocol === 'http-llm') targets.set(t.name, targetRuntime(t))
   const connections = new WeakMap<object, ConnectionInfo>()
-  const deps = { services, targets, fallbackProvider: openaiProvider, connections, masking: opts.masking ?? piiMasking() }
+  const deps = { services, targets, fallbackProvider: openaiProvider, connections, masking: opts.masking ?? piiMasking(), tokens: new VerifiedTokens(services.identity) }
   let closing = false
   let inFlight = 0
   let drained: (() => void) | undefined

@@ -13,6 +13,7 @@ import { readRequestBody } from './request-body.js'
 import { relayResponse } from './response-relay.js'
 import { splitTargetPath, upstreamPath } from './target-route.js'
 import type { Upstream } from './upstream.js'
+import type { VerifiedTokens } from './verified-tokens.js'
 
 /** A configured target with everything a request to it needs. */
 export interface TargetRuntime {
@@ -33,6 +34,7 @@ export interface HandlerDeps {
   fallbackProvider: Provider
   connections: WeakMap<object, ConnectionInfo>
   masking: MaskingFactory
+  tokens: VerifiedTokens
 }
 
 /** What one request became, for its audit line. */
@@ -76,7 +78,7 @@ export async function handleLlmRequest (deps: HandlerDeps, req: IncomingMessage,
   try {
     const credential = callerCredential(req.headers)
     if (credential === undefined) throw new AuthError('no credential: send your token as Authorization: Bearer <token> or x-api-key')
-    outcome.identity = await deps.services.identity.verify(credential)
+    outcome.identity = await deps.tokens.verify(credential)
     if (rt === undefined) throw new UnknownTargetError(`no LLM target named "${name}" (the first path segment names the target)`)
     const kind = provider.routeKind(method, apiPath)
 
