@@ -4,8 +4,8 @@ import type { Logger } from '../log/index.js'
 import { AuthError } from '../errors.js'
 import { issuerSpellings, type TrustedIssuer } from './trusted-issuer.js'
 
-/** Asymmetric JWS algorithms accepted when an issuer's config names none. HS* is never accepted. */
-export const DEFAULT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
+/** Accepted when an issuer's list is empty: the config loader's default (docs/configuration.md). HS* never is. */
+export const DEFAULT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA']
 /** After discovery fails, callers get "issuer keys unavailable" at once for this long instead of each hitting the IdP. */
 export const DISCOVERY_RETRY_MS = 10_000
 const DISCOVERY_TIMEOUT_MS = 5_000
