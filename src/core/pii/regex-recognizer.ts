@@ -30,8 +30,8 @@ export interface RegexRecognizerSpec {
   contextBoost?: number
   /** Words before a match that lower its score (e.g. "version" before a dotted quad). */
   againstContext?: RegExp
-  /** A character every match contains; a window without it is skipped. */
-  needs?: string
+  /** Every match contains one of these strings (or, for `digit`, a digit): a text without any is skipped. */
+  needs?: readonly string[] | 'digit'
   /** Largest distance from a match's start to its reported span's start (a key or URL prefix). */
   lookback?: number
   /**
@@ -44,6 +44,17 @@ export interface RegexRecognizerSpec {
 
 /** How far before a match context words are looked for. */
 export const CONTEXT_WINDOW_CHARS = 48
+
+function hasAny (text: string, from: number, needs: readonly string[] | 'digit'): boolean {
+  if (needs === 'digit') {
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c >= 48 && c <= 57) return true
+    }
+    return false
+  }
+  return needs.some((s) => text.indexOf(s, from) !== -1)
+}
 
 /** A 128-entry membership table for an ASCII character class; non-ASCII is never a member. */
 function asciiTable (cls: RegExp): Uint8Array {
@@ -78,7 +89,7 @@ export function regexRecognizer (spec: RegexRecognizerSpec): Recognizer {
 
   const scan = (text: string, from: number, emit: (c: Candidate) => void): void => {
     const start = Math.max(0, from - lookback)
-    if (needs !== undefined && text.indexOf(needs, start) === -1) return
+    if (needs !== undefined && !hasAny(text, start, needs)) return
     if (spec.starts !== undefined) {
       let last = -1
       spec.starts(text, start, (q) => {
@@ -118,16 +129,16 @@ export function regexRecognizer (spec: RegexRecognizerSpec): Recognizer {
   } else {
     const anchors = spec.pending.anchors.map((a) => a.toLowerCase())
     const finder = new RegExp(anchors.map((a) => a.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|'), 'gi')
+    const partials = new Set(anchors.flatMap((a) => Array.from({ length: a.length - 1 }, (_, k) => a.slice(0, k + 1))))
+    const longestPartial = Math.max(...anchors.map((a) => a.length - 1))
     pendingFrom = (text, floor) => {
       const n = text.length
       const lower = text.slice(Math.max(floor, n - maxLength)).toLowerCase()
       const base = n - lower.length
       // An anchor cut off by the end of the text may become a match.
       let pending = n
-      for (const a of anchors) {
-        for (let k = Math.min(a.length - 1, lower.length); k > 0; k--) {
-          if (lower.endsWith(a.slice(0, k))) { pending = Math.min(pending, n - k); break }
-        }
+      for (let k = Math.min(longestPartial, lower.length); k > 0; k--) {
+        if (partials.has(lower.slice(lower.length - k))) { pending = n - k; break }
       }
       finder.lastIndex = 0
       let m: RegExpExecArray | null

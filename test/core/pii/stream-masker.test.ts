@@ -25,7 +25,7 @@ const allSamples = Object.values(SAMPLES).flat()
 const fragment = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...allSamples) },
   { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom(...'0123456789 -.:@+()/\n=abcxyzAKIsk_eyJ'.split('')), maxLength: 12 }) },
-  { weight: 2, arbitrary: fc.constantFrom(' ', '\n', ', ', '. ', ' call ', ' SSN: ', 'password=', 'postgres://u:', '@db.internal/x', 'x@', '.com', '-----BEGIN ', 'version ', '😀') },
+  { weight: 2, arbitrary: fc.constantFrom(' ', '\n', ', ', '. ', ' call ', ' SSN: ', 'password=', 'postgres://u:', '@db.internal/x', 'x@', '.com', '-----BEGIN ', 'version ', '😀', 'ü', 'postgres://ü:p^ß|', 'jö@exämple.com') },
   { weight: 1, arbitrary: fc.string({ maxLength: 8 }) }
 )
 const textWithPii = fc.array(fragment, { maxLength: 14 }).map((parts) => parts.join(''))

@@ -28,6 +28,7 @@ export const creditCardRecognizer = regexRecognizer({
   priority: 80,
   maxLength: 23 + 22,
   re: DIGIT_RUN,
+  needs: 'digit',
   pending: { chars: /[\d -]/, first: /\d/ },
   context: /\b(?:card|credit|visa|master ?card|amex|cc|payment|pan)\b/i,
   contextBoost: 0.15,

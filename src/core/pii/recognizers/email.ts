@@ -10,7 +10,7 @@ export const emailRecognizer = regexRecognizer({
   priority: 60,
   maxLength: 64 + 1 + 8 * 64 + 24 + 2,
   re: EMAIL,
-  needs: '@',
+  needs: ['@'],
   pending: { chars: /[A-Za-z0-9._%+@-]/, first: /[A-Za-z0-9._%+-]/ },
   check (m) {
     const s = m[0]

@@ -21,6 +21,7 @@ export const ibanRecognizer = regexRecognizer({
   priority: 80,
   maxLength: 34 + 8 + 1,
   re: IBAN_RUN,
+  needs: 'digit',
   pending: { chars: /[A-Z0-9 ]/, first: /[A-Z]/ },
   check (m, text) {
     const raw = m[0]

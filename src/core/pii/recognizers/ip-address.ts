@@ -15,6 +15,7 @@ export const ipv4Recognizer = regexRecognizer({
   priority: 50,
   maxLength: 15 + 2,
   re: IPV4,
+  needs: 'digit',
   pending: { chars: /[\d.]/, first: /\d/ },
   againstContext: VERSION_WORDS,
   check: (m) => ({ start: m.index, end: m.index + m[0].length, score: 0.7 })
@@ -26,7 +27,7 @@ export const ipv6Recognizer = regexRecognizer({
   priority: 50,
   maxLength: 39 + 16 + 1,
   re: IPV6,
-  needs: ':',
+  needs: [':'],
   pending: { chars: /[0-9A-Fa-f:.]/ },
   // A match begins at most 4 hex digits before a ':' that has another ':' within 5 characters.
   starts (text, from, visit) {

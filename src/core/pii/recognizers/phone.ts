@@ -21,6 +21,7 @@ export const phoneRecognizer = regexRecognizer({
   priority: 40,
   maxLength: 25 + 1,
   re: PHONE,
+  needs: 'digit',
   pending: { chars: /[\d ().+-]/, first: /[\d+(]/ },
   context: /\b(?:phone|tel|telephone|mobile|cell|call|fax|sms|whatsapp|contact|reach)\b/i,
   contextBoost: 0.3,

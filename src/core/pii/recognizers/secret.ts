@@ -46,6 +46,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 3 + 250 + 1,
       re: /(?<![\w-])sk-[A-Za-z0-9_-]{20,250}(?![\w-])/g,
+      needs: ['sk-'],
       pending: { chars: TOKEN_CHARS },
       check: (m) => (looksRandom(m[0]) ? whole(m) : null)
     }),
@@ -53,6 +54,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 21,
       re: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
+      needs: ['AKIA', 'ASIA', 'ABIA', 'ACCA'],
       pending: { chars: /[A-Za-z0-9]/ },
       check: (m) => whole(m)
     }),
@@ -60,6 +62,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 256,
       re: /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?![\w-])/g,
+      needs: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
       pending: { chars: /[A-Za-z0-9_-]/ },
       check: (m) => whole(m)
     }),
@@ -67,12 +70,14 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 256,
       re: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}(?![\w-])/g,
+      needs: ['xox'],
       pending: { chars: /[A-Za-z0-9_-]/ },
       check: (m) => (/\d/.test(m[0]) ? whole(m) : null)
     }),
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 90, lookback: 33,
       re: /hooks\.slack\.com\/services\/(T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,32})(?![A-Za-z0-9])/g,
+      needs: ['hooks.slack.com/'],
       pending: { chars: /[A-Za-z0-9./]/ },
       check: (m) => groupSpan(m, 0, 0.95)
     }),
@@ -80,6 +85,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 256,
       re: /(?<![\w-])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}(?![A-Za-z0-9])/g,
+      needs: ['_live_', '_test_'],
       pending: { chars: /[A-Za-z0-9_]/ },
       check: (m) => whole(m)
     }),
@@ -87,6 +93,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 3 * jwtPart + 3,
       re: new RegExp(`(?<![\\w-])eyJ[A-Za-z0-9_-]{5,${jwtPart}}\\.eyJ[A-Za-z0-9_-]{5,${jwtPart}}\\.[A-Za-z0-9_-]{0,${jwtPart}}(?![\\w-]|\\.[\\w-])`, 'g'),
+      needs: ['eyJ'],
       pending: { chars: TOKEN_CHARS },
       check: (m) => whole(m)
     }),
@@ -94,16 +101,18 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: maxMatchChars + 80,
       re: new RegExp(`-----BEGIN (?:[A-Z0-9]{1,10} ){0,3}PRIVATE KEY-----[\\s\\S]{16,${maxMatchChars}}?-----END (?:[A-Z0-9]{1,10} ){0,3}PRIVATE KEY-----`, 'g'),
-      needs: '-----BEGIN',
+      needs: ['-----BEGIN'],
       pending: { anchors: ['-----BEGIN '] },
       check: (m) => whole(m, 1)
     }),
     // The password of scheme://user:password@host URLs (database DSNs, AMQP, Redis, HTTP basic auth).
+    // Users and passwords hold printable ASCII but quotes, brackets, braces, backslash and URL
+    // delimiters: people paste raw '^' or '|' into DSNs, while a quote ends a URL in JSON or code.
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 16 + 3 + 64 + 1 + 128 + 1, lookback: 16 + 3 + 64 + 1,
-      re: /(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/[^\s:/@?#]{0,64}:([^\s/@?#]{1,128})@/g,
-      needs: '://',
-      pending: { chars: /[!-~]/, first: /[A-Za-z]/ },
+      re: /(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/[A-Za-z0-9!$%&()*+,\-.;=^_|~]{0,64}:([A-Za-z0-9!$%&()*+,\-.;=^_|~:]{1,128})@/g,
+      needs: ['://'],
+      pending: { chars: /[A-Za-z0-9!$%&()*+,\-.;=^_|~:/@]/, first: /[A-Za-z]/ },
       check: (m) => groupSpan(m, 1, 0.9)
     }),
     // password=..., "api_key": "...", DB_PASSWORD: ... in DSNs, env files, JSON and YAML.

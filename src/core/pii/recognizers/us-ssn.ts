@@ -12,6 +12,7 @@ export const usSsnRecognizer = regexRecognizer({
   priority: 70,
   maxLength: 11 + 1,
   re: SSN,
+  needs: 'digit',
   pending: { chars: /[\d -]/, first: /\d/ },
   context: /\b(?:ssn|ssns|social security|social sec|ss#|ss no|taxpayer)/i,
   contextBoost: 0.4,
