@@ -1,6 +1,8 @@
 import { appendFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import type { AuditConfig } from '../config/index.js'
 import type { Logger } from '../log/index.js'
+import { ConfigError } from '../errors.js'
 import type { AuditEntry, AuditLog, AuditStats, SystemEventKind } from './index.js'
 import { readChainTail } from './chain-tail.js'
 import { GENESIS_HASH, sealLine, type ChainHead } from './hash-chain.js'
@@ -9,6 +11,7 @@ import { openSink, type AuditSink } from './sink.js'
 
 export interface AuditLogOptions {
   log: Logger
+  /** Where session recordings will live (not written yet; see docs/audit.md). */
   dataDir: string
   /** Per-sink buffer limit in bytes (default MAX_SINK_BUFFER_BYTES). */
   maxSinkBufferBytes?: number
@@ -24,6 +27,10 @@ export interface AuditLogOptions {
  */
 export async function createAuditLog (cfg: AuditConfig, opts: AuditLogOptions): Promise<AuditLog> {
   const log = opts.log.child({ room: 'audit' })
+  const names = cfg.sinks.map((s) => s.type === 'file' ? resolve(s.path) : 'stdout')
+  const repeated = names.filter((n, i) => names.indexOf(n) !== i)
+  // The same destination twice would hold every line twice, which reads as a broken chain.
+  if (repeated.length > 0) throw new ConfigError([`audit.sinks: ${repeated[0]} is listed more than once`])
   const clock = opts.clock ?? (() => new Date())
   let head: ChainHead = { seq: 0, hash: GENESIS_HASH }
   for (const sink of cfg.sinks) {

@@ -46,6 +46,8 @@ function scrub (value: unknown, depth: number): unknown {
   if (typeof value === 'string') {
     return value.length > MAX_SUMMARY_STRING_CHARS ? `${value.slice(0, MAX_SUMMARY_STRING_CHARS)}…[+${value.length - MAX_SUMMARY_STRING_CHARS} chars]` : value
   }
+  // JSON has no bigint (row counts from a driver may be one); keep the exact digits as a string.
+  if (typeof value === 'bigint') return value.toString()
   if (value === null || typeof value !== 'object') return value
   if (value instanceof Error) return scrub(value.message, depth)
   if (depth >= MAX_DEPTH) return '[too deep]'

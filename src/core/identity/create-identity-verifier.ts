@@ -69,7 +69,14 @@ export async function createIdentityVerifier (cfg: IdentityConfig, opts: Identit
       if (credential === '') throw new AuthError('no credential')
       if (Buffer.byteLength(credential, 'utf8') > MAX_CREDENTIAL_BYTES) throw new AuthError('malformed token')
       try {
-        return JWT_SHAPE.test(credential) ? await verifyJwt(credential) : matchApiKey(credential)
+        if (!JWT_SHAPE.test(credential)) return matchApiKey(credential)
+        try {
+          return await verifyJwt(credential)
+        } catch (err) {
+          // An API key that happens to have two dots is not a token; a real JWT never matches a key hash.
+          if (err instanceof AuthError && err.message === 'malformed token' && cfg.apiKeys.length > 0) return matchApiKey(credential)
+          throw err
+        }
       } catch (err) {
         log.debug({ reason: (err as Error).message }, 'identity: credential refused')
         throw err

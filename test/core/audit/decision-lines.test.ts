@@ -84,3 +84,15 @@ t.test('stats count lines and the chain position', async (t) => {
   t.same(audit.stats(), { lines: 3, seq: 3, dropped: { [`file:${join(dir, 'a.log')}`]: 0 } })
   await audit.close()
 })
+
+t.test('a bigint in a summary is written as its exact digits', async (t) => {
+  const [line] = await writeLines(t, (a) => a.record(sampleEntry(1, { summary: { rows: 12345678901234567890n } })))
+  t.same(line.summary, { rows: '12345678901234567890' })
+})
+
+t.test('the same sink listed twice stops start-up', async (t) => {
+  const dir = t.testdir()
+  const path = join(dir, 'audit.log')
+  await t.rejects(createAuditLog({ sinks: [{ type: 'file', path }, { type: 'file', path: `${dir}/./audit.log` }], recordSessions: false }, { log, dataDir: dir }),
+    { code: 'GH_CONFIG', message: /listed more than once/ })
+})

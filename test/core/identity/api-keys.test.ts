@@ -36,3 +36,10 @@ t.test('a configured hash that is not SHA-256 hex stops start-up', async (t) => 
 t.test('hashApiKey is the hex SHA-256 users put in the config', async (t) => {
   t.equal(hashApiKey('test'), '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08')
 })
+
+t.test('an API key that looks like a JWT (two dots) still works', async (t) => {
+  const dotted = 'gh.live.3f9a0c7e1b2d4e6f'
+  const v = await createIdentityVerifier({ oidc: [], apiKeys: [{ name: 'dotted-bot', sha256: hashApiKey(dotted), groups: [] }], devIssuer: false }, { dataDir: t.testdirName, log })
+  t.equal((await v.verify(dotted)).sub, 'dotted-bot')
+  await t.rejects(v.verify('gh.live.wrong'), { message: 'unknown API key' })
+})
