@@ -2,7 +2,7 @@ import t from 'tap'
 import { createServer } from 'node:net'
 import OpenAI from 'openai'
 import Anthropic from '@anthropic-ai/sdk'
-import { ANTHROPIC_KEY, OPENAI_KEY, TOKEN, everythingReceived, llmTarget, startGateway } from './harness.js'
+import { ANTHROPIC_KEY, OPENAI_KEY, TOKEN, everythingReceived, llmTarget, rawRequest, startGateway } from './harness.js'
 
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }
 const chatBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
@@ -111,6 +111,10 @@ t.test('a body over the target limit is a 413 and the connection is closed', asy
   const openai = new OpenAI({ baseURL: `${gw.url}/openai/v1`, apiKey: TOKEN, maxRetries: 0 })
   const small = await openai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'ok' }] })
   t.equal(small.choices[0].message.content, 'Hello from the fake upstream.', 'a body under the limit still passes')
+  t.equal(gw.fake.requests.length, 1)
+
+  const chunked = await rawRequest(`${gw.url}/openai/v1/chat/completions`, 'POST', { ...auth, 'transfer-encoding': 'chunked' }, big)
+  t.equal(chunked.status, 413, 'a chunked body without a length is cut at the limit too')
   t.equal(gw.fake.requests.length, 1)
 })
 
