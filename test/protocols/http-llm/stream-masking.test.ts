@@ -57,3 +57,18 @@ t.test('Anthropic: text and tool JSON deltas, cut anywhere, assemble to the whol
   }), { numRuns: 150 })
   t.pass('property held')
 })
+
+t.test('fields beside the known text streams are masked whole: vendor extras in chunks, events of unknown routes', async t => {
+  const out = run(openaiProvider, 'chat', [
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', citations: ['see a.b@example.com'], choices: [{ index: 0, delta: { content: 'hi', audio: { transcript: 'mail a.b@example.com' } }, finish_reason: 'stop' }] })}\n\n`
+  ])
+  const chunk = JSON.parse(frames(out)[0].data)
+  t.same(chunk.citations, ['see [EMAIL]'])
+  t.equal(chunk.choices[0].delta.audio.transcript, 'mail [EMAIL]')
+  t.equal(chunk.id, 'c')
+
+  for (const provider of [openaiProvider, anthropicProvider]) {
+    const other = run(provider, 'other', ['event: progress\ndata: {"note":"reach a.b@example.com","usage":{"input_tokens":3}}\n\n', 'data: [DONE]\n\n'])
+    t.equal(other, 'event: progress\ndata: {"note":"reach [EMAIL]","usage":{"input_tokens":3}}\n\ndata: [DONE]\n\n', `${provider.name}: an unknown route's events are masked`)
+  }
+})

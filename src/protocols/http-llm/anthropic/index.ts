@@ -1,6 +1,7 @@
 import { isRecord, type Provider } from '../provider.js'
 import { anthropicMaxTokens, anthropicRouteKind, anthropicUsage, visitAnthropicPrompt } from './request.js'
-import { AnthropicMessageStream } from './stream.js'
+import { AnthropicMessageStream, anthropicErrorEvent } from './stream.js'
+import { GenericJsonStream } from '../generic-stream.js'
 
 /** The version header the Messages API requires; sent when the client did not choose one. */
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01'
@@ -18,7 +19,9 @@ export const anthropicProvider: Provider = {
   // Anthropic streams always carry usage (message_start, message_delta).
   requestStreamUsage: () => false,
   usageFromJson: (_kind, body) => isRecord(body) ? anthropicUsage(body.usage) : undefined,
-  createStreamHandler: (_kind, opts) => new AnthropicMessageStream(opts),
+  createStreamHandler: (kind, opts) => kind === 'messages'
+    ? new AnthropicMessageStream(opts)
+    : new GenericJsonStream(opts, anthropicErrorEvent),
   /** @see https://docs.anthropic.com/en/api/errors */
   errorBody: (err, requestId) => ({ type: 'error', error: { type: err.anthropicType, message: err.message, code: err.code }, request_id: requestId })
 }

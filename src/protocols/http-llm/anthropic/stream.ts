@@ -75,10 +75,12 @@ export class AnthropicMessageStream implements StreamHandler {
     return this.#maskers.openKeys().map(k => this.#tail(k)).join('')
   }
 
-  /** @see https://docs.anthropic.com/en/api/errors */
-  errorEvent (err: ClientError): string {
-    return formatSse('error', JSON.stringify({ type: 'error', error: { type: err.anthropicType, message: err.message, code: err.code } }))
-  }
+  errorEvent (err: ClientError): string { return anthropicErrorEvent(err) }
+}
+
+/** The `error` event Anthropic streams end with. @see https://docs.anthropic.com/en/api/errors */
+export function anthropicErrorEvent (err: ClientError): string {
+  return formatSse('error', JSON.stringify({ type: 'error', error: { type: err.anthropicType, message: err.message, code: err.code } }))
 }
 
 

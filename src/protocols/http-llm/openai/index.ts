@@ -1,7 +1,8 @@
 import type { Provider } from '../provider.js'
 import { openaiMaxTokens, openaiRouteKind, openaiUsage, requestOpenaiStreamUsage, visitOpenaiPrompt } from './request.js'
-import { OpenaiChunkStream, OpenaiResponsesStream } from './stream.js'
+import { OpenaiChunkStream, OpenaiResponsesStream, openaiChunkErrorEvent } from './stream.js'
 import { isRecord } from '../provider.js'
+import { GenericJsonStream } from '../generic-stream.js'
 
 /** @see https://platform.openai.com/docs/api-reference/introduction */
 export const openaiProvider: Provider = {
@@ -12,7 +13,11 @@ export const openaiProvider: Provider = {
   credentialHeaders: (key): Record<string, string> => key === undefined ? {} : { authorization: `Bearer ${key}` },
   requestStreamUsage: requestOpenaiStreamUsage,
   usageFromJson: (_kind, body) => isRecord(body) ? openaiUsage(body.usage) : undefined,
-  createStreamHandler: (kind, opts) => kind === 'responses' ? new OpenaiResponsesStream(opts) : new OpenaiChunkStream(kind === 'completions' ? 'completions' : 'chat', opts),
+  createStreamHandler: (kind, opts) => {
+    if (kind === 'responses') return new OpenaiResponsesStream(opts)
+    if (kind === 'chat' || kind === 'completions') return new OpenaiChunkStream(kind, opts)
+    return new GenericJsonStream(opts, openaiChunkErrorEvent)
+  },
   /** @see https://platform.openai.com/docs/guides/error-codes */
   errorBody: err => ({ error: { message: err.message, type: err.type, param: null, code: err.code } })
 }

@@ -53,7 +53,12 @@ export class OpenaiChunkStream implements StreamHandler {
     if (isRecord(chunk.usage)) this.#usage = openaiUsage(chunk.usage) ?? this.#usage
     if (this.#strip && isUsageOnly(chunk)) return ''
     this.#base = { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model }
-    if (Array.isArray(chunk.choices)) for (const choice of chunk.choices) if (isRecord(choice)) this.#maskChoice(choice)
+    const { choices } = chunk
+    // Whatever an OpenAI-compatible upstream adds beside the choices (citations, vendor fields) is masked whole.
+    chunk.choices = undefined
+    maskJsonStrings(chunk, this.#masking.mask)
+    chunk.choices = choices
+    if (Array.isArray(choices)) for (const choice of choices) if (isRecord(choice)) this.#maskChoice(choice)
     return formatSse(ev.event, JSON.stringify(chunk))
   }
 
@@ -65,8 +70,12 @@ export class OpenaiChunkStream implements StreamHandler {
     const holder = this.#kind === 'chat' ? choice.delta : choice
     if (isRecord(holder)) {
       for (const field of Object.keys(holder)) {
-        if (typeof holder[field] === 'string' && !STRUCTURAL_DELTA_FIELDS.has(field) && field !== 'finish_reason') {
-          holder[field] = maskers.push(`${i}:f:${field}`, holder[field])
+        const v = holder[field]
+        if (typeof v === 'string' && !STRUCTURAL_DELTA_FIELDS.has(field) && field !== 'finish_reason') {
+          holder[field] = maskers.push(`${i}:f:${field}`, v)
+        } else if (field !== 'tool_calls' && v !== null && typeof v === 'object') {
+          // Nested extras (audio transcripts, vendor fields) are masked whole, chunk by chunk.
+          maskJsonStrings(v, this.#masking!.mask)
         }
       }
       if (Array.isArray(holder.tool_calls)) {
@@ -118,11 +127,14 @@ export class OpenaiChunkStream implements StreamHandler {
 
   onEnd (): string { return this.#tailChunk() }
 
-  errorEvent (err: ClientError): string {
-    return formatSse(undefined, JSON.stringify({ error: { message: err.message, type: err.type, param: null, code: err.code } }))
-  }
+  errorEvent (err: ClientError): string { return openaiChunkErrorEvent(err) }
 }
 
+
+/** The error chunk OpenAI streams end with; SDKs raise any chunk that has an `error`. */
+export function openaiChunkErrorEvent (err: ClientError): string {
+  return formatSse(undefined, JSON.stringify({ error: { message: err.message, type: err.type, param: null, code: err.code } }))
+}
 
 function isUsageOnly (chunk: Record<string, any>): boolean {
   return isRecord(chunk.usage) && Array.isArray(chunk.choices) && chunk.choices.length === 0
