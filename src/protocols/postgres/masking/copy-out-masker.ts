@@ -2,6 +2,7 @@ import { UnmaskableResponseError } from '../../../core/errors.js'
 import type { MaskStyle } from '../../../core/events/index.js'
 import type { CopyOutResponse } from '../messages/copy-out-response.js'
 import type { ResolvedColumn } from './column-name.js'
+import type { ColumnResolver } from './column-resolver.js'
 import { DEFAULT_COPY_TEXT, type CopyOutStatement } from './copy-statement.js'
 import { fieldCodec, type FieldCodec } from './copy-field.js'
 import { MaskCounts } from './mask-counts.js'
@@ -25,14 +26,37 @@ export interface CopyOutMaskerOptions {
 }
 
 /**
- * Why a COPY TO STDOUT cannot be relayed under these masks, or undefined when it can. Binary COPY carries
- * no column types, so neither named columns nor content can be masked in it: it is refused whenever
- * response masking applies. Call it before forwarding the statement (from the SQL) so the server never
- * runs it, and again at CopyOutResponse.
+ * Why a COPY ... TO STDOUT cannot be relayed under these masks, or undefined when it can. Call it with
+ * the statement before forwarding it, so the server never runs a refused COPY (answer as for a denial).
+ * - Binary COPY carries no column types: neither named columns nor content can be masked in it.
+ * - COPY (query) output carries no column identity: a named column it selects under another name, or
+ *   computed, would pass unseen unless its values look like PII. Refused when the query names a table
+ *   that mask rules name columns of. (A view over such a table is not caught here; see the docs.)
  */
-export function copyOutRefusal (statement: Pick<CopyOutStatement, 'format'> | CopyOutResponse, masking: ResponseMasking | undefined): string | undefined {
-  if (masking === undefined || statement.format !== 'binary') return undefined
-  return 'binary COPY TO STDOUT cannot be masked; use the text or CSV format'
+export function copyOutRefusal (statement: CopyOutStatement, masking: ResponseMasking | undefined): string | undefined {
+  if (masking === undefined) return undefined
+  if (statement.format === 'binary') return 'binary COPY TO STDOUT cannot be masked; use the text or CSV format'
+  const named = statement.tablesRead.find((t) => masking.namesColumnsOf(t.schema, t.name))
+  if (statement.relation === undefined && named !== undefined) {
+    return `COPY (query) TO STDOUT over "${named.name}", whose columns are masked, cannot be masked; COPY the table itself or use SELECT`
+  }
+  return undefined
+}
+
+/**
+ * copyOutRefusal, and also COPY (query) over a view (or materialized view) that carries masked columns,
+ * found through the catalog. One catalog round trip per table the query names, cached.
+ */
+export async function copyOutRefusalResolved (statement: CopyOutStatement, masking: ResponseMasking | undefined, resolver: ColumnResolver): Promise<string | undefined> {
+  const refusal = copyOutRefusal(statement, masking)
+  if (refusal !== undefined || masking === undefined || statement.relation !== undefined || !masking.hasColumnRules) return refusal
+  for (const t of statement.tablesRead) {
+    const columns = await resolver.resolveTable(t.schema, t.name)
+    if (columns?.some((c) => masking.columnStyle(c) !== undefined) === true) {
+      return `COPY (query) TO STDOUT over "${t.name}", which carries masked columns, cannot be masked; use SELECT`
+    }
+  }
+  return undefined
 }
 
 /**
@@ -56,8 +80,8 @@ export class CopyOutMasker {
   #isHeaderPending: boolean
 
   constructor (opts: CopyOutMaskerOptions) {
-    const refusal = copyOutRefusal(opts.response, opts.masking)
-    if (refusal !== undefined) throw new UnmaskableResponseError(refusal)
+    // The statement was checked before it ran (copyOutRefusal); this is what the server actually sends.
+    if (opts.response.format === 'binary') throw new UnmaskableResponseError('binary COPY TO STDOUT cannot be masked; use the text or CSV format')
     this.#s = opts.statement ?? DEFAULT_COPY_TEXT
     this.#codec = fieldCodec(this.#s)
     this.#masking = opts.masking

@@ -4,6 +4,8 @@ import { parseSync } from 'libpg-query'
 export interface CopyOutStatement {
   /** The table copied; absent for COPY (query) TO STDOUT. */
   relation?: { schema?: string; name: string }
+  /** COPY (query): every table or view the query names. */
+  tablesRead: Array<{ schema?: string; name: string }>
   /** Columns listed after the table name; empty means all. */
   columns: string[]
   format: 'text' | 'csv' | 'binary'
@@ -31,6 +33,22 @@ function optionText (arg: unknown): string | undefined {
   return undefined
 }
 
+/** Every RangeVar (a table or view named in FROM, JOIN, subqueries, CTEs) under an AST node. */
+function rangeVars (node: unknown, out: Array<{ schema?: string; name: string }>): Array<{ schema?: string; name: string }> {
+  if (Array.isArray(node)) {
+    for (const n of node) rangeVars(n, out)
+  } else if (typeof node === 'object' && node !== null) {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'RangeVar') {
+        const r = v as Json
+        out.push({ ...(r.schemaname !== undefined ? { schema: String(r.schemaname) } : {}), name: String(r.relname) })
+      }
+      rangeVars(v, out)
+    }
+  }
+  return out
+}
+
 const byteOf = (s: string | undefined, fallback: number): number => (s !== undefined && s.length > 0 ? Buffer.from(s, 'utf8')[0] : fallback)
 
 function copyOut (stmt: Json): CopyOutStatement | undefined {
@@ -47,6 +65,7 @@ function copyOut (stmt: Json): CopyOutStatement | undefined {
   const rel = stmt.relation as Json | undefined
   return {
     ...(rel !== undefined ? { relation: { ...(rel.schemaname !== undefined ? { schema: String(rel.schemaname) } : {}), name: String(rel.relname) } } : {}),
+    tablesRead: rangeVars(stmt.query, []),
     columns: ((stmt.attlist ?? []) as Json[]).map((a) => String((a.String as Json).sval)),
     format,
     delimiter: byteOf(opts.get('delimiter'), format === 'csv' ? COMMA : TAB),
@@ -79,4 +98,4 @@ export function copyOutStatements (sql: string): CopyOutStatement[] {
 }
 
 /** What COPY writes by default: text format, tab-separated (used when the statement is not known). */
-export const DEFAULT_COPY_TEXT: CopyOutStatement = { columns: [], format: 'text', delimiter: TAB, quote: DOUBLE_QUOTE, escape: DOUBLE_QUOTE, nullString: '\\N', hasHeader: false }
+export const DEFAULT_COPY_TEXT: CopyOutStatement = { tablesRead: [], columns: [], format: 'text', delimiter: TAB, quote: DOUBLE_QUOTE, escape: DOUBLE_QUOTE, nullString: '\\N', hasHeader: false }

@@ -6,7 +6,7 @@
  */
 export { ColumnResolver, DEFAULT_CATALOG_MAX_AGE_MS, type CatalogQuery, type ColumnResolverOptions } from './column-resolver.js'
 export { qualifiedName, type ColumnName, type ResolvedColumn } from './column-name.js'
-export { copyOutRefusal, CopyOutMasker, MAX_COPY_ROW_BYTES, type CopyOutMaskerOptions } from './copy-out-masker.js'
+export { copyOutRefusal, copyOutRefusalResolved, CopyOutMasker, MAX_COPY_ROW_BYTES, type CopyOutMaskerOptions } from './copy-out-masker.js'
 export { copyOutStatements, DEFAULT_COPY_TEXT, type CopyOutStatement } from './copy-statement.js'
 export { MaskCounts } from './mask-counts.js'
 export { maskNoticeFrame } from './notice-masker.js'

@@ -92,3 +92,34 @@ export function applyJsonSafe (text: string, findings: readonly Finding[], repla
   }
   return out + text.slice(at)
 }
+
+/**
+ * `text` with the value of every object member whose key is in `keys` (lower-case) replaced whole by
+ * `replace(value)` as a JSON value (null for SQL NULL style): row_to_json(c), to_jsonb(c), json_agg(c) and
+ * json_build_object('email', ...) carry masked columns under their names. Object and array values are left
+ * to content detection. Undefined when no key matched.
+ */
+export function maskJsonMembers (text: string, keys: ReadonlySet<string>, replace: (value: string) => string | null): string | undefined {
+  const { tokens } = tokenize(text)
+  const edits: Edit[] = []
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const key = tokens[i]
+    if (!key.isString || !keys.has(tokenValue(text, key).toLowerCase())) continue
+    const between = text.slice(key.end, tokens[i + 1].start).trim()
+    if (between !== ':') continue
+    const value = tokens[i + 1]
+    const raw = text.slice(value.start, value.end)
+    if (raw === 'null') continue
+    const replaced = replace(tokenValue(text, value))
+    edits.push({ start: value.start, end: value.end, text: replaced === null ? 'null' : JSON.stringify(replaced) })
+    i++
+  }
+  if (edits.length === 0) return undefined
+  let out = ''
+  let at = 0
+  for (const e of edits) {
+    out += text.slice(at, e.start) + e.text
+    at = e.end
+  }
+  return out + text.slice(at)
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { MaskSpec, MaskStyle } from '../../../core/events/index.js'
 import { createMasker, REDACTED, type Masker } from '../../../core/pii/index.js'
 import type { ColumnName, ResolvedColumn } from './column-name.js'
-import { applyJsonSafe, type InTextReplacer } from './json-safe-apply.js'
+import { applyJsonSafe, maskJsonMembers, type InTextReplacer } from './json-safe-apply.js'
 import type { MaskCounts } from './mask-counts.js'
 import { mayHoldPii } from './value-prefilter.js'
 
@@ -46,6 +46,10 @@ export class ResponseMasking {
   readonly #columnMaskers = new Map<MaskStyle, Masker>()
   readonly #columns = new Map<string, ColumnRule[]>()
   readonly #tables = new Map<string, Array<string | undefined>>()
+  /** Masked column names alone, for values that carry no table identity (expressions, JSON members). */
+  readonly #names = new Map<string, MaskStyle>()
+  /** `"name"` as UTF-8, to find JSON members named after masked columns without decoding. */
+  readonly #nameNeedles: Buffer[] = []
 
   constructor (specs: readonly MaskSpec[], opts: ResponseMaskingOptions = {}) {
     this.specs = specs
@@ -74,6 +78,9 @@ export class ResponseMasking {
         const key = `${table}.${column}`
         this.#columns.set(key, [...(this.#columns.get(key) ?? []), { schema, style: s.style }])
         this.#tables.set(table, [...(this.#tables.get(table) ?? []), schema])
+        const named = this.#names.get(column)
+        if (named === undefined) this.#nameNeedles.push(Buffer.from(JSON.stringify(column), 'utf8'))
+        if (named === undefined || STYLE_STRENGTH[s.style] > STYLE_STRENGTH[named]) this.#names.set(column, s.style)
         if (!this.#columnMaskers.has(s.style)) this.#columnMaskers.set(s.style, createMasker({ style: s.style, custom, hashKey }))
       }
     }
@@ -100,6 +107,14 @@ export class ResponseMasking {
     return best
   }
 
+  /**
+   * The style for a result column with no table identity (an expression, a function's result) whose
+   * output name is the name of a masked column: `select * from f()` where f returns customers rows.
+   */
+  styleForName (name: string): MaskStyle | undefined {
+    return this.#names.get(name.toLowerCase())
+  }
+
   /** Whether a rule names a column of this table (table name matched case-insensitively). */
   namesColumnsOf (schema: string | undefined, table: string): boolean {
     const schemas = this.#tables.get(table.toLowerCase())
@@ -119,22 +134,39 @@ export class ResponseMasking {
     return masker.maskValue(value, type)
   }
 
-  /** Content detection over a text; JSON documents and array literals stay syntactically valid. */
+  /**
+   * Content detection over a text; in JSON, members named after masked columns are masked whole. JSON
+   * documents and array literals stay syntactically valid.
+   */
   maskText (text: string, counts: MaskCounts, isJson = false): string {
+    const isStructured = isJson || looksStructured(text)
     let out = text
+    if (isStructured && this.#names.size > 0) {
+      out = maskJsonMembers(out, new Set(this.#names.keys()), (v) => this.#replaceMember(v, counts)) ?? out
+    }
     for (const { masker, replace } of this.#contentMaskers) {
       const findings = masker.detector.detect(out)
       if (findings.length === 0) continue
       for (const f of findings) counts.add(f.type)
-      out = isJson || looksStructured(out) ? applyJsonSafe(out, findings, replace) : masker.apply(out, findings, 0, out.length)
+      out = isStructured ? applyJsonSafe(out, findings, replace) : masker.apply(out, findings, 0, out.length)
     }
     return out
   }
 
+  #replaceMember (value: string, counts: MaskCounts): string | null {
+    // Members are matched by name alone, so the strongest style of any rule naming such a column applies.
+    let style: MaskStyle = 'partial'
+    for (const s of this.#names.values()) if (STYLE_STRENGTH[s] > STYLE_STRENGTH[style]) style = s
+    return this.replaceWhole(value, style, counts)
+  }
+
   /** Content detection over UTF-8 bytes; the same Buffer back when nothing was found (no copy). */
   maskBytes (buf: Buffer, counts: MaskCounts, isJson = false): Buffer {
-    if (!this.detectsContent) return buf
-    if (this.isBuiltinOnly && !mayHoldPii(buf)) return buf
+    const hasMember = this.#nameNeedles.length > 0 && this.#nameNeedles.some((n) => buf.includes(n))
+    if (!hasMember) {
+      if (!this.detectsContent) return buf
+      if (this.isBuiltinOnly && !mayHoldPii(buf)) return buf
+    }
     const text = buf.toString('utf8')
     const masked = this.maskText(text, counts, isJson)
     return masked === text ? buf : Buffer.from(masked, 'utf8')

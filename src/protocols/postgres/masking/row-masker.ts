@@ -8,7 +8,7 @@ import { typeFamily, type TypeFamily } from './type-family.js'
 
 type FieldPlan =
   | { kind: 'pass' }
-  | { kind: 'scan'; isJson: boolean }
+  | { kind: 'scan'; isJson: boolean; isJsonbBinary: boolean }
   | { kind: 'column'; style: MaskStyle; family: TypeFamily; isBinary: boolean }
 
 /** jsonb's binary send format: a version byte, then the JSON text. @see https://www.postgresql.org/docs/current/datatype-json.html */
@@ -51,12 +51,19 @@ export class RowMasker {
     this.#plans = opts.fields.map((f, i): FieldPlan => {
       const col = opts.columns?.[i]
       const family = typeFamily(f.typeOid, col?.typeCategory)
-      const style = m.columnStyle(col)
+      // Without a table identity (expressions, function results), a masked column's name is the clue.
+      const style = col !== undefined ? m.columnStyle(col) : m.styleForName(f.name)
       if (style !== undefined) return { kind: 'column', style, family, isBinary: f.format === BINARY_FORMAT }
-      if (f.format === BINARY_FORMAT || !m.detectsContent) return { kind: 'pass' }
+      if (!m.detectsContent && !m.hasColumnRules) return { kind: 'pass' }
+      const isJson = family === 'json' || family === 'jsonb'
+      if (f.format === BINARY_FORMAT) {
+        // The binary forms of text, json and jsonb are their text (jsonb after a version byte): scanning
+        // them decodes nothing. Any other binary value is relayed as it is.
+        return family === 'text' || isJson ? { kind: 'scan', isJson, isJsonbBinary: family === 'jsonb' } : { kind: 'pass' }
+      }
       // Custom recognizers can match anything, even a date's text.
       if (family === 'opaque' && m.isBuiltinOnly) return { kind: 'pass' }
-      return { kind: 'scan', isJson: family === 'json' || family === 'jsonb' }
+      return { kind: 'scan', isJson, isJsonbBinary: false }
     })
     this.isPassThrough = this.#plans.every((p) => p.kind === 'pass')
   }
@@ -70,7 +77,7 @@ export class RowMasker {
       const v = values[i]
       const plan = this.#plans[i]
       if (v === null || plan === undefined || plan.kind === 'pass') continue
-      const masked = plan.kind === 'scan' ? this.#masking.maskBytes(v, rowCounts, plan.isJson) : this.#maskColumn(v, plan, rowCounts)
+      const masked = plan.kind === 'scan' ? this.#scan(v, plan, rowCounts) : this.#maskColumn(v, plan, rowCounts)
       if (masked !== v) {
         out ??= values.slice()
         out[i] = masked
@@ -92,6 +99,13 @@ export class RowMasker {
     const { values } = decodeDataRow(body)
     const masked = this.maskRow(values)
     return masked.values === values ? undefined : encodeDataRow({ values: masked.values })
+  }
+
+  #scan (v: Buffer, plan: Extract<FieldPlan, { kind: 'scan' }>, counts: MaskCounts): Buffer {
+    if (!plan.isJsonbBinary) return this.#masking.maskBytes(v, counts, plan.isJson)
+    const text = v.subarray(1)
+    const masked = this.#masking.maskBytes(text, counts, true)
+    return masked === text ? v : Buffer.concat([v.subarray(0, 1), masked])
   }
 
   #maskColumn (v: Buffer, plan: Extract<FieldPlan, { kind: 'column' }>, counts: MaskCounts): Buffer | null {

@@ -1,8 +1,11 @@
 import t from 'tap'
+import { loadModule } from 'libpg-query'
 import fc from 'fast-check'
 import { UnmaskableResponseError } from '../../../../src/core/errors.js'
-import { copyOutRefusal, CopyOutMasker, DEFAULT_COPY_TEXT, type CopyOutStatement } from '../../../../src/protocols/postgres/masking/index.js'
+import { copyOutRefusal, CopyOutMasker, copyOutStatements, DEFAULT_COPY_TEXT, type CopyOutStatement } from '../../../../src/protocols/postgres/masking/index.js'
 import { b, col, masking } from './fixtures.js'
+
+await loadModule()
 
 const TEXT_RESPONSE = { format: 'text' as const, columnFormats: [0, 0, 0] }
 const CSV: CopyOutStatement = { ...DEFAULT_COPY_TEXT, format: 'csv', delimiter: 0x2c, nullString: '', hasHeader: true }
@@ -70,14 +73,26 @@ t.test('the last row without a newline is masked at end()', async (t) => {
   t.equal(m.end().toString(), 'x\t[EMAIL]')
 })
 
-t.test('binary COPY is refused when response masking applies', async (t) => {
-  t.match(copyOutRefusal({ format: 'binary' }, masking()), /binary COPY/)
-  t.equal(copyOutRefusal({ format: 'binary' }, undefined), undefined)
-  t.equal(copyOutRefusal({ format: 'csv' }, masking()), undefined)
+t.test('refusals: binary COPY, and COPY (query) over a table with masked columns', async (t) => {
+  const [binary, query, table, other] = copyOutStatements('copy customers to stdout binary; copy (select lower(name) from public.customers) to stdout; copy customers to stdout; copy (select 1 from orders) to stdout')
+  t.match(copyOutRefusal(binary, masking()), /binary COPY/)
+  t.equal(copyOutRefusal(binary, undefined), undefined, 'no masking, no refusal')
+  t.match(copyOutRefusal(query, masking()), /COPY \(query\) TO STDOUT over "customers"/)
+  t.equal(copyOutRefusal(table, masking()), undefined)
+  t.equal(copyOutRefusal(other, masking()), undefined)
   t.throws(() => new CopyOutMasker({ response: { format: 'binary', columnFormats: [1] }, masking: masking() }), { code: 'GH_UNMASKABLE' })
 })
 
 t.test('null style on a named column writes the statement\'s NULL string', async (t) => {
   const m = new CopyOutMasker({ response: TEXT_RESPONSE, statement: DEFAULT_COPY_TEXT, columns, masking: masking('null') })
   t.equal(run(m, [b('1\tada@example.com\tx\n')]), '1\t\\N\tx\n')
+})
+
+t.test('copyOutStatements reads format, delimiter, quote, NULL string, header, columns and tables', async (t) => {
+  const [a, b2] = copyOutStatements(`copy public.customers (id, "Email") to stdout with (format csv, header, delimiter ';', quote '|', null 'x'); copy (select * from a join s.b using (id)) to stdout`)
+  t.same(a, { relation: { schema: 'public', name: 'customers' }, tablesRead: [], columns: ['id', 'Email'], format: 'csv', delimiter: 0x3b, quote: 0x7c, escape: 0x7c, nullString: 'x', hasHeader: true })
+  t.same(b2.tablesRead, [{ name: 'a' }, { schema: 's', name: 'b' }])
+  t.equal(b2.format, 'text')
+  t.same(copyOutStatements("copy t from stdin; copy t to '/tmp/x'; select 1"), [], 'only COPY TO STDOUT counts')
+  t.same(copyOutStatements('not sql at all'), [])
 })

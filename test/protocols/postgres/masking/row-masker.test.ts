@@ -61,20 +61,22 @@ t.test('a named column of a non-text type becomes NULL in text format', async (t
   t.same(out.counts, { REDACTED: 1 })
 })
 
-t.test('binary format: masked text column gets the label bytes, other masked types NULL, unmasked binary never decoded', async (t) => {
+t.test('binary format: masked text column gets the label bytes, other masked types NULL, binary text scanned, other binary never decoded', async (t) => {
   const fields = [
     field('id', { tableOid: 16400, attnum: 1, typeOid: INT4, format: 1 }),
     field('email', { tableOid: 16400, attnum: 2, format: 1 }),
     field('phone', { tableOid: 16400, attnum: 3, typeOid: 20, format: 1 }),
-    field('blob', { format: 1 })
+    field('blob', { typeOid: 17, format: 1 }),
+    field('note', { format: 1 })
   ]
-  const cols = [col('customers', 'id'), col('customers', 'email'), { ...col('customers', 'phone'), typeCategory: 'N' }, undefined]
-  const raw = [Buffer.from([0, 0, 0, 1]), b('ada@example.com'), Buffer.from([0, 0, 0, 0, 0xf7, 0xb6, 0x0c, 0x44]), b('ada@example.com')]
+  const cols = [col('customers', 'id'), col('customers', 'email'), { ...col('customers', 'phone'), typeCategory: 'N' }, undefined, undefined]
+  const raw = [Buffer.from([0, 0, 0, 1]), b('ada@example.com'), Buffer.from([0, 0, 0, 0, 0xf7, 0xb6, 0x0c, 0x44]), b('ada@example.com'), b('mail ada@example.com')]
   const out = new RowMasker({ fields, columns: cols, masking: masking() }).maskRow(raw)
   t.equal(out.values[0], raw[0])
   t.equal(out.values[1]?.toString(), '[EMAIL]')
   t.equal(out.values[2], null)
-  t.equal(out.values[3], raw[3], 'a binary value of an unnamed column is relayed byte for byte (it cannot be parsed without its type)')
+  t.equal(out.values[3], raw[3], 'a binary bytea value is relayed byte for byte, never decoded')
+  t.equal(out.values[4]?.toString(), 'mail [EMAIL]', 'binary text is its UTF-8: scanned like text')
 })
 
 t.test('json and jsonb: content masked inside strings, named json columns stay valid JSON in text and binary', async (t) => {
@@ -120,7 +122,8 @@ t.test('a view column resolved to its base column is masked by the base rule; sc
   t.equal(m.maskRow([b('x')]).values[0]?.toString(), '[REDACTED]')
   const other = masking('label', { columns: ['crm.customers.email'], entities: [] })
   const m2 = new RowMasker({ fields: [field('email', { tableOid: 1, attnum: 2 })], columns: [col('customers', 'email')], masking: other })
-  t.ok(m2.isPassThrough, 'public.customers.email is not crm.customers.email')
+  const v = b('ada@example.com')
+  t.equal(m2.maskRow([v]).values[0], v, 'public.customers.email is not crm.customers.email')
 })
 
 t.test('columns of types with no content (timestamps, uuids) are not scanned; with custom recognizers they are', async (t) => {
@@ -129,4 +132,16 @@ t.test('columns of types with no content (timestamps, uuids) are not scanned; wi
   const custom = masking('label', { recognizers: [{ entity: 'YEAR', pattern: '20\\d\\d' }] })
   const out = new RowMasker({ fields, masking: custom }).maskRow([b('2024-01-01 10:00:00+00')])
   t.equal(out.values[0]?.toString(), '[YEAR]-01-01 10:00:00+00')
+})
+
+t.test('an expression column carrying a masked column\'s name is masked; JSON members named like masked columns too', async (t) => {
+  const names = masking('label', { columns: ['customers.name'], entities: ['EMAIL'] })
+  const m = new RowMasker({ fields: [field('name'), field('row_to_json', { typeOid: JSON_TYPE }), field('other')], columns: [undefined, undefined, undefined], masking: names })
+  const out = m.maskRow([b('Ada Lovelace'), b('{"id":1,"name":"Ada Lovelace","tags":{"name":null}}'), b('Ada Lovelace')])
+  t.equal(out.values[0]?.toString(), '[REDACTED]', 'select * from f() where f returns customers rows')
+  t.same(JSON.parse(out.values[1]?.toString() ?? ''), { id: 1, name: '[REDACTED]', tags: { name: null } })
+  t.equal(out.values[2]?.toString(), 'Ada Lovelace', 'an unnamed expression without PII is not guessed at')
+  const resolved = new RowMasker({ fields: [field('name', { tableOid: 9, attnum: 1 })], columns: [col('orders', 'name')], masking: names })
+  const v = b('Widget')
+  t.equal(resolved.maskRow([v]).values[0], v, 'a resolved column is judged by its identity, not its name')
 })

@@ -1,0 +1,179 @@
+import t from 'tap'
+import pg from 'pg'
+import { loadModule } from 'libpg-query'
+import { ColumnResolver, copyOutRefusalResolved, copyOutStatements, ResponseMasking } from '../../../../src/protocols/postgres/masking/index.js'
+import { startTestPostgres } from '../../../helpers/postgres.js'
+import { startMaskingRelay } from './masking-relay.js'
+import { HASH_KEY, spec } from './fixtures.js'
+
+// Masking of a real server's frames: RowDescription, DataRow (text and binary), CopyData, ErrorResponse
+// and NoticeResponse, as PostgreSQL sends them, through the relay in masking-relay.ts.
+
+await loadModule()
+const db = await startTestPostgres(t)
+const direct = new pg.Client({ host: db.host, port: db.port, user: db.user, password: db.password, database: 'postgres' })
+await direct.connect()
+t.teardown(async () => { await direct.end() })
+
+const CUSTOMERS = [
+  { name: 'Ada Lovelace', email: 'ada.lovelace@example.com', phone: '+1 415 555 0100', card: '4242 4242 4242 4242' },
+  { name: 'Grace Hopper', email: 'grace.hopper@example.org', phone: '+44 20 7946 0958', card: '5555 5555 5555 4444' }
+]
+/** Raw values that must never reach the client (compared case-insensitively: upper() is a bypass too). */
+const RAW_ENTITIES = CUSTOMERS.flatMap((c) => [c.email.split('@')[0], c.phone.replace(/\D/g, '').slice(-7), c.card.replace(/\D/g, '').slice(-8)])
+  .map((v) => v.toLowerCase())
+/** Values of a masked column that look like nothing (names): caught by column identity or name, not by content. */
+const RAW_NAMES = CUSTOMERS.map((c) => c.name.toLowerCase())
+const RAW = [...RAW_ENTITIES, ...RAW_NAMES]
+
+await direct.query(`
+  create table customers (id int primary key, name text not null, email text not null unique, phone text, card text,
+    meta jsonb, score int, created_at timestamptz default now());
+  create view customer_contacts as select id, name as who, email as contact, lower(email) as lower_email, length(name) as n from customers;
+  create view contacts_of_contacts as select who, contact from customer_contacts;
+  create materialized view customer_matview as select id, email, name from customers with no data;
+  create function first_email() returns text language sql as 'select email from customers order by id limit 1';
+  create function all_customers() returns setof customers language sql as 'select * from customers';
+  create table people_tmp (name text);
+  insert into people_tmp values ('Alice Example');`)
+for (const [i, c] of CUSTOMERS.entries()) {
+  await direct.query('insert into customers (id, name, email, phone, card, meta, score) values ($1, $2, $3, $4, $5, $6, 10)',
+    [i + 1, c.name, c.email, c.phone, c.card, { contact: { email: c.email, phone: c.phone }, note: 'vip' }])
+}
+await direct.query('refresh materialized view customer_matview')
+
+const masking = new ResponseMasking([spec({ columns: ['customers.email', 'customers.phone', 'public.customers.name', 'people.name'], entities: ['EMAIL', 'PHONE', 'CREDIT_CARD'] })], { hashKey: HASH_KEY })
+const catalog = new pg.Client({ host: db.host, port: db.port, user: db.user, password: db.password, database: 'postgres' })
+await catalog.connect()
+t.teardown(async () => { await catalog.end() })
+let catalogQueries = 0
+const resolver = new ColumnResolver({ query: async (sql, params) => { catalogQueries++; return (await catalog.query(sql, params)).rows } })
+const relay = await startMaskingRelay({ host: db.host, port: db.port }, masking, resolver)
+t.teardown(async () => { await relay.close() })
+
+const client = new pg.Client({ host: '127.0.0.1', port: relay.port, user: db.user, password: db.password, database: 'postgres' })
+await client.connect()
+t.teardown(async () => { await client.end().catch(() => {}) })
+
+/** Runs `fn` and fails if any raw value appears in the bytes the relay sent meanwhile. */
+async function noLeak<T> (t: { same: (a: unknown, b: unknown, m: string) => void }, what: string, fn: () => Promise<T>, raw = RAW): Promise<T> {
+  const before = relay.sent().length
+  const result = await fn()
+  const sent = relay.sent().subarray(before).toString('utf8').toLowerCase()
+  const leaked = raw.filter((v) => sent.includes(v))
+  t.same(leaked, [], `${what}: no raw value reached the client`)
+  return result
+}
+
+const BYPASSES: Array<[string, string]> = [
+  ['select *', 'select * from customers'],
+  ['alias', 'select email as e, name as who, phone as p from customers'],
+  ['cast', 'select email::varchar(200) as e, phone::text as p, card::text as c from customers'],
+  ['concatenation', "select email || '' as e, 'tel:' || phone as p from customers"],
+  ['functions of the column', 'select lower(email), upper(email), btrim(phone), replace(card, \' \', \'\') from customers'],
+  ['subquery', 'select x.e, x.who from (select email as e, name as who from customers) x'],
+  ['scalar subquery', 'select (select email from customers c2 where c2.id = c.id) from customers c'],
+  ['CTE', 'with c as (select email, name from customers) select * from c'],
+  ['union', "select email from customers union all select 'nobody' union select phone from customers"],
+  ['view', 'select * from customer_contacts'],
+  ['view over a view', 'select * from contacts_of_contacts'],
+  ['materialized view', 'select * from customer_matview'],
+  ['function returning the column', 'select first_email()'],
+  ['set-returning function', 'select * from all_customers()'],
+  ['row_to_json', 'select row_to_json(c) from customers c'],
+  ['to_jsonb and jsonb column', 'select to_jsonb(c), meta, meta->\'contact\'->>\'email\' from customers c'],
+  ['json_agg', 'select json_agg(c) from customers c'],
+  ['string_agg', "select string_agg(email, ',') from customers"],
+  ['array_agg', 'select array_agg(email), array_agg(phone) from customers'],
+  ['join', 'select o.* , c.email from customers c join (values (1)) o(id) on o.id = c.id']
+]
+
+t.test('bypass suite: no raw value survives, in simple and extended protocol', async (t) => {
+  for (const [what, sql] of BYPASSES) {
+    await noLeak(t, `${what} (simple)`, async () => await client.query(sql))
+    await noLeak(t, `${what} (extended)`, async () => await client.query({ text: sql, queryMode: 'extended' } as pg.QueryConfig))
+  }
+})
+
+t.test('known limit: a masked column that looks like nothing, formatted into a text with no name, passes; entities in it do not', async (t) => {
+  // Identity is lost in format() and a row cast to text, and a name has no pattern: see docs/postgres-masking.md.
+  const sql = "select format('%s <%s>', name, email), (c.*)::text from customers c"
+  const r = await noLeak(t, 'format and row text (entities)', async () => await client.query(sql), RAW_ENTITIES)
+  t.match(JSON.stringify(r.rows), /Ada Lovelace/)
+})
+
+t.test('named columns are masked by identity whatever they are called; other columns stay exact', async (t) => {
+  const r = await client.query('select id, name as who, email as e, score, created_at from customers order by id')
+  t.same(r.rows.map((row) => [row.id, row.who, row.e, row.score]), [[1, '[REDACTED]', '[EMAIL]', 10], [2, '[REDACTED]', '[EMAIL]', 10]])
+  t.ok(r.rows[0].created_at instanceof Date, 'a timestamp is parsed as one: relayed untouched')
+  const v = await client.query('select who, contact, n from customer_contacts order by 1')
+  t.same(v.rows.map((row) => row.who), ['[REDACTED]', '[REDACTED]'], 'view column resolved to customers.name')
+  t.same(v.rows.map((row) => row.n), [null, null], 'an int computed in a view from a masked column is NULL, not a label')
+  const j = await client.query('select meta from customers order by id')
+  t.same(j.rows[0].meta, { contact: { email: '[EMAIL]', phone: '[PHONE]' }, note: 'vip' }, 'jsonb stays valid JSON')
+  const a = await client.query('select array_agg(email order by id) as emails from customers')
+  t.same(a.rows[0].emails, ['[EMAIL]', '[EMAIL]'], 'an array literal stays parseable')
+})
+
+t.test('binary-format results: masked text columns carry the label, other types stay exact', async (t) => {
+  const binary = new pg.Client({ host: '127.0.0.1', port: relay.port, user: db.user, password: db.password, database: 'postgres', binary: true } as pg.ClientConfig)
+  await binary.connect()
+  t.teardown(async () => { await binary.end() })
+  const r = await noLeak(t, 'binary', async () => await binary.query({ text: 'select id, email, name, phone, score, meta from customers order by id', queryMode: 'extended' } as pg.QueryConfig))
+  t.equal(r.rows[0].id, 1)
+  t.equal(r.rows[0].email, '[EMAIL]')
+  t.equal(r.rows[0].score, 10)
+})
+
+t.test('named prepared statements executed again are masked again', async (t) => {
+  for (let i = 0; i < 3; i++) {
+    const r = await noLeak(t, `prepared run ${i}`, async () => await client.query({ name: 'by-id', text: 'select email, name from customers where id = $1', values: [1] }))
+    t.same(r.rows, [{ email: '[EMAIL]', name: '[REDACTED]' }])
+  }
+})
+
+t.test('COPY ... TO STDOUT: table (text, CSV with header) and query', async (t) => {
+  for (const sql of ['copy customers to stdout', 'copy customers (id, email, name) to stdout with (format csv, header)', "copy customers (phone, email) to stdout (format text, delimiter '|')",
+    "copy (select row_to_json(c) from customer_matview c) to stdout with csv delimiter ';'"]) {
+    const before = relay.sent().length
+    await noLeak(t, sql, async () => await client.query(sql))
+    const sent = relay.sent().subarray(before).toString('utf8')
+    t.match(sent, /\[EMAIL\]/, `${sql}: masked rows were sent`)
+  }
+})
+
+t.test('COPY (query) over tables or views carrying masked columns is refused before it runs; binary COPY too', async (t) => {
+  const refusal = async (sql: string): Promise<string | undefined> => await copyOutRefusalResolved(copyOutStatements(sql)[0], masking, resolver)
+  t.match(await refusal('copy (select upper(name) from customers) to stdout'), /over "customers"/)
+  t.match(await refusal('copy (select * from contacts_of_contacts) to stdout'), /over "contacts_of_contacts", which carries masked columns/)
+  t.match(await refusal('copy people_tmp to stdout (format binary)'), /binary COPY/)
+  t.equal(await refusal("copy (select 'x', now()) to stdout"), undefined)
+})
+
+t.test('errors and notices echoing values are masked', async (t) => {
+  const err = await noLeak(t, 'unique violation', async () => await client.query("insert into customers (id, name, email) values (9, 'X', 'ada.lovelace@example.com')").catch((e: unknown) => e)) as pg.DatabaseError
+  t.equal(err.code, '23505', 'SQLSTATE kept')
+  t.equal(err.constraint, 'customers_email_key', 'field order and other fields kept')
+  t.equal(err.detail, 'Key (email)=([REDACTED]) already exists.')
+  const notices: string[] = []
+  client.on('notice', (n) => notices.push(n.message ?? ''))
+  await noLeak(t, 'notice', async () => await client.query("do $$ begin raise notice 'found %', (select email from customers order by id limit 1); end $$"))
+  t.same(notices, ['found [EMAIL]'])
+  const cast = await client.query("select 'grace.hopper@example.org'::int").catch((e: unknown) => e) as pg.DatabaseError
+  t.equal(cast.message, 'invalid input syntax for type integer: "[EMAIL]"')
+})
+
+t.test('catalog lookups are cached, and DDL through the relay invalidates them', async (t) => {
+  await client.query('select name from people_tmp')
+  const n = catalogQueries
+  await client.query('select name from people_tmp')
+  t.equal(catalogQueries, n, 'a second query over the same table asks the catalog nothing')
+  t.same((await client.query('select name from people_tmp')).rows, [{ name: 'Alice Example' }], 'people_tmp.name is not masked')
+  await client.query('alter table people_tmp rename to people')
+  t.same((await client.query('select name from people')).rows, [{ name: '[REDACTED]' }], 'after the rename the rule on people.name applies')
+})
+
+t.test('the audit counts add up by type', async (t) => {
+  const counts = relay.counts.toRecord()
+  t.ok((counts.EMAIL ?? 0) > 0 && (counts.PHONE ?? 0) > 0 && (counts.REDACTED ?? 0) > 0, JSON.stringify(counts))
+})
