@@ -63,21 +63,54 @@ export class PiiDetector implements Detector {
     return this.step(text, 0, true).findings
   }
 
+  /** A fresh ScanState for one stream over this detector. @internal */
+  newScanState (): ScanState {
+    return { scannedTo: this.#recognizers.map(() => 0), cached: this.#recognizers.map(() => []) }
+  }
+
   /**
    * One resolution step over `text` from `from`. Not final: only what no appended text can change
-   * is decided, and `next` says where the undecided rest begins.
+   * is decided, and `next` says where the undecided rest begins. A stream passes its ScanState and
+   * the stream index of text[0] (`offset`) so text scanned by earlier steps is not scanned again.
    */
-  step (text: string, from: number, isFinal: boolean): Selection {
+  step (text: string, from: number, isFinal: boolean, state?: ScanState, offset = 0): Selection {
     const candidates: Candidate[] = []
-    const keep = (c: Candidate): void => { if (c.score >= MIN_SCORE && c.start >= from) candidates.push(c) }
-    for (const r of this.#recognizers) r.scan(text, from, keep)
-    let known = text.length
-    if (!isFinal) {
-      const floor = Math.max(0, from - CONTEXT_CHARS)
-      for (const r of this.#recognizers) known = Math.min(known, r.pendingFrom(text, floor))
+    const pending: number[] = []
+    const floor = Math.max(0, from - CONTEXT_CHARS)
+    for (let i = 0; i < this.#recognizers.length; i++) {
+      const r = this.#recognizers[i]
+      const first = candidates.length
+      let start = from
+      if (state !== undefined) {
+        start = Math.max(from, state.scannedTo[i] - offset)
+        for (const c of state.cached[i]) if (c.start - offset >= from) candidates.push({ ...c, start: c.start - offset, end: c.end - offset })
+      }
+      const found = candidates.length
+      r.scan(text, start, (c) => { if (c.score >= MIN_SCORE && c.start >= start) candidates.push(c) })
+      if (isFinal) continue
+      const p = r.pendingFrom(text, floor)
+      pending.push(p)
+      if (state !== undefined) {
+        // Candidates starting before p can no longer change: keep them, and scan only from p next time.
+        state.scannedTo[i] = Math.max(state.scannedTo[i], p + offset)
+        const scannedTo = state.scannedTo[i] - offset
+        if (candidates.length === first) state.cached[i] = NONE
+        else if (candidates.length > found || state.cached[i].length !== found - first) {
+          state.cached[i] = candidates.slice(first).filter((c) => c.start < scannedTo).map((c) => ({ ...c, start: c.start + offset, end: c.end + offset }))
+        }
+      }
     }
-    return selectFindings(candidates, from, known)
+    return selectFindings(candidates, from, isFinal ? text.length : Math.min(text.length, ...pending))
   }
+}
+
+const NONE: readonly Candidate[] = Object.freeze([])
+
+/** What a stream's earlier steps found, per recognizer, in stream indexes. @internal */
+export interface ScanState {
+  /** Every candidate starting before this index is known (and in `cached` unless already decided). */
+  scannedTo: number[]
+  cached: Array<readonly Candidate[]>
 }
 
 /** Builds a detector over the built-in recognizers (optionally fewer) plus policy-declared ones. */

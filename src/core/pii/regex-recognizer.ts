@@ -128,29 +128,32 @@ export function regexRecognizer (spec: RegexRecognizerSpec): Recognizer {
     }
   } else {
     const anchors = spec.pending.anchors.map((a) => a.toLowerCase())
+    // A case-sensitive recognizer with one anchor (PEM) finds it with indexOf, much cheaper per push.
+    const literal = !re.flags.includes('i') && spec.pending.anchors.length === 1 ? spec.pending.anchors[0] : undefined
     const finder = new RegExp(anchors.map((a) => a.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|'), 'gi')
+    const nextAnchor = (text: string, at: number): number => {
+      if (literal !== undefined) return text.indexOf(literal, at)
+      finder.lastIndex = at
+      return finder.exec(text)?.index ?? -1
+    }
     const partials = new Set(anchors.flatMap((a) => Array.from({ length: a.length - 1 }, (_, k) => a.slice(0, k + 1))))
     const longestPartial = Math.max(...anchors.map((a) => a.length - 1))
+    const firsts = new Set(anchors.map((a) => a[0]))
     pendingFrom = (text, floor) => {
       const n = text.length
-      const lower = text.slice(Math.max(floor, n - maxLength)).toLowerCase()
-      const base = n - lower.length
+      const base = Math.max(floor, n - maxLength)
       // An anchor cut off by the end of the text may become a match.
       let pending = n
-      for (let k = Math.min(longestPartial, lower.length); k > 0; k--) {
-        if (partials.has(lower.slice(lower.length - k))) { pending = n - k; break }
+      const tail = text.slice(Math.max(base, n - longestPartial)).toLowerCase()
+      for (let k = tail.length; k > 0; k--) {
+        if (firsts.has(tail[tail.length - k]) && partials.has(tail.slice(tail.length - k))) { pending = n - k; break }
       }
-      finder.lastIndex = 0
-      let m: RegExpExecArray | null
-      while ((m = finder.exec(lower)) !== null) {
-        const q = base + m.index
-        if (q >= pending) break
+      for (let q = nextAnchor(text, base); q !== -1 && q < pending; q = nextAnchor(text, q + 1)) {
         sticky.lastIndex = q
         const whole = sticky.exec(text)
         // A match that ends before the end of the text is final; one that fails or reaches the end
         // may still change.
         if (whole === null || q + whole[0].length >= n) return q
-        finder.lastIndex = m.index + 1
       }
       return pending
     }

@@ -1,4 +1,5 @@
 import assert from 'node:assert'
+import type { ScanState } from './detector.js'
 import type { Masker } from './masker.js'
 import { CONTEXT_CHARS, type Finding } from './types.js'
 
@@ -27,10 +28,12 @@ class PiiStreamMasker implements StreamMasker {
   #emitted = 0
   #findings: Finding[] = []
   #isEnded = false
+  readonly #scan: ScanState
 
   constructor (masker: Masker) {
     this.#masker = masker
     this.maxHoldBackChars = masker.detector.maxHoldBackChars
+    this.#scan = masker.detector.newScanState()
   }
 
   push (chunk: string): string {
@@ -52,7 +55,7 @@ class PiiStreamMasker implements StreamMasker {
 
   #flush (isFinal: boolean): string {
     const from = this.#emitted - this.#base
-    const { findings, next } = this.#masker.detector.step(this.#buf, from, isFinal)
+    const { findings, next } = this.#masker.detector.step(this.#buf, from, isFinal, this.#scan, this.#base)
     const out = this.#masker.apply(this.#buf, findings, from, next)
     for (const f of findings) this.#findings.push({ ...f, start: f.start + this.#base, end: f.end + this.#base })
     this.#emitted = this.#base + next
