@@ -33,6 +33,6 @@ export interface AuditLog {
 }
 
 export { createAuditLog, type AuditLogOptions } from './create-audit-log.js'
-export { verifyAuditFile, verifyAuditLines, type ChainVerdict } from './chain-verifier.js'
-export { canonicalJson, hashLine, GENESIS_HASH } from './hash-chain.js'
+export { verifyAuditFile, verifyAuditLines, type ChainVerdict, type VerifyOptions } from './chain-verifier.js'
+export { canonicalJson, hashLine, GENESIS_HASH, type ChainHead } from './hash-chain.js'
 export { MAX_SINK_BUFFER_BYTES } from './sink.js'

@@ -25,7 +25,7 @@ const rewrite = async (path: string, lines: string[]): Promise<void> => { await 
 
 t.test('an untouched chain verifies', async (t) => {
   const { path } = await chainOf(t)
-  t.same(await verifyAuditFile(path), { ok: true, lines: 10, firstSeq: 1 })
+  t.match(await verifyAuditFile(path), { ok: true, lines: 10, firstSeq: 1, head: { seq: 10 } })
 })
 
 t.test('an edited line is detected at that line', async (t) => {
@@ -72,10 +72,19 @@ t.test('garbage, blank lines and a forged first line are detected', async (t) =>
   t.match(await verifyAuditFile(path), { ok: false, line: 1, reason: /genesis/ })
 })
 
-t.test('a file that starts mid-chain (rotated) verifies and says where it starts', async (t) => {
+t.test('lines missing from the start are reported, unless the file is declared a continuation', async (t) => {
   const { path, lines } = await chainOf(t, 5)
   await rewrite(path, lines.slice(2))
-  t.same(await verifyAuditFile(path), { ok: true, lines: 3, firstSeq: 3 })
+  t.match(await verifyAuditFile(path), { ok: false, line: 1, reason: /starts at seq 3, not 1: earlier lines are missing/ })
+  t.match(await verifyAuditFile(path, { after: null }), { ok: true, lines: 3, firstSeq: 3 }, 'any start accepted')
+  const older = join(t.testdirName, 'older.log')
+  await rewrite(older, lines.slice(0, 2))
+  const first = await verifyAuditFile(older)
+  t.match(first, { ok: true, lines: 2, head: { seq: 2 } })
+  t.match(await verifyAuditFile(path, { after: first.ok ? first.head : undefined }), { ok: true, lines: 3, firstSeq: 3 }, 'a rotated file continues the older one')
+  await rewrite(older, lines.slice(0, 1))
+  const wrongHead = await verifyAuditFile(older)
+  t.match(await verifyAuditFile(path, { after: wrongHead.ok ? wrongHead.head : undefined }), { ok: false, line: 1, reason: /the line before it \(seq 1\)/ }, 'a gap between files is found')
 })
 
 t.test('a restart continues the chain from the file', async (t) => {
@@ -84,7 +93,7 @@ t.test('a restart continues the chain from the file', async (t) => {
   await writeChain(path, 2, 4)
   const seqs = (await readFile(path, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l).seq)
   t.same(seqs, [1, 2, 3, 4, 5])
-  t.same(await verifyAuditFile(path), { ok: true, lines: 5, firstSeq: 1 })
+  t.match(await verifyAuditFile(path), { ok: true, lines: 5, firstSeq: 1 })
 })
 
 t.test('after a torn last line, a restart starts a fresh line and verify names the torn one', async (t) => {

@@ -23,7 +23,7 @@ function sinkSuite (name: string, make: (t: Test) => SinkUnderTest): void {
       const lines = (await sink.written()).trimEnd().split('\n')
       t.equal(lines.length, 5000)
       t.same(lines.map((l) => JSON.parse(l).requestId).slice(0, 3), ['req-1', 'req-2', 'req-3'])
-      t.same(await verifyAuditLines(lines), { ok: true, lines: 5000, firstSeq: 1 })
+      t.match(await verifyAuditLines(lines), { ok: true, lines: 5000, firstSeq: 1 })
     })
     t.test('a record after close is dropped, not thrown', async (t) => {
       const sink = make(t)
