@@ -118,7 +118,8 @@ export async function handleLlmRequest (deps: HandlerDeps, req: IncomingMessage,
     const stripUsageChunk = stream && body !== undefined && provider.requestStreamUsage(kind, body)
     rewritten ||= stripUsageChunk
 
-    const key = targetKey(rt.config)
+    // The demo model stands in precisely because there is no key.
+    const key = rt.config.demo === true ? undefined : targetKey(rt.config)
     const upstreamStarted = performance.now()
     const up = await rt.upstream.request({
       method,

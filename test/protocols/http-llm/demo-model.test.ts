@@ -4,9 +4,10 @@ import Anthropic from '@anthropic-ai/sdk'
 import type { MaskSpec } from '../../../src/core/events/index.js'
 import { TOKEN, allow, llmTarget, startGateway } from './harness.js'
 
+/** As dev mode configures them: the key variables named but unset. */
 const demoTargets = () => [
-  llmTarget('openai', 'openai', 'https://api.openai.com/v1', { demo: true, apiKeyEnv: undefined }),
-  llmTarget('anthropic', 'anthropic', 'https://api.anthropic.com', { demo: true, apiKeyEnv: undefined })
+  llmTarget('openai', 'openai', 'https://api.openai.com/v1', { demo: true, apiKeyEnv: 'GH_TEST_UNSET_OPENAI_KEY' }),
+  llmTarget('anthropic', 'anthropic', 'https://api.anthropic.com', { demo: true, apiKeyEnv: 'GH_TEST_UNSET_ANTHROPIC_KEY' })
 ]
 
 t.test('a demo target answers deterministically in both providers\' shapes, labelled, with no key and no network', async t => {

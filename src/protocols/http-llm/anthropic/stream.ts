@@ -45,8 +45,12 @@ export class AnthropicMessageStream implements StreamHandler {
     if (type === 'content_block_delta' && isRecord(delta) && typeof delta.type === 'string' && DELTA_TEXT_FIELDS[delta.type] !== undefined) {
       const field = DELTA_TEXT_FIELDS[delta.type]
       const key = String(e.index ?? 0)
-      if (typeof delta[field] === 'string') delta[field] = this.#maskers!.push(key, delta[field])
       this.#blockDeltaType.set(key, delta.type)
+      if (typeof delta[field] === 'string') {
+        delta[field] = this.#maskers!.push(key, delta[field])
+        // All of it held back for now: it comes in a later delta, so this one says nothing.
+        if (delta[field] === '') return ''
+      }
     } else if (!(type === 'content_block_delta' && isRecord(delta) && OPAQUE_DELTAS.has(String(delta.type)))) {
       if (type === 'content_block_stop') out = this.#tail(String(e.index ?? 0))
       maskJsonStrings(e, this.#masking.mask)
