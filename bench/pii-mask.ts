@@ -73,3 +73,19 @@ for (const [name, text] of [['clean', cleanText()], ['dense PII', densePiiText()
 }
 console.log(`node ${process.version}, ${TEXT_CHARS / 1e6}M chars per text, best of ${ROUNDS - 1} interleaved rounds`)
 console.table(rows)
+
+// Adversarial inputs: long runs built to make recognizers try (and fail) at every index. Linear
+// regexes keep time proportional to length; the ratio column shows it (10x the text, ~10x the time).
+const ADVERSARIAL = ['1 ', '9-', '1.', 'a@', '@a.', 'a:', 'f:f:', '+1', '(1', 'sk-a', 'eyJa.', 'DE89 ', '1.1.1.', '-----BEGIN PRIVATE KEY-----', 'password=', 'p://a:']
+const adversarial: Array<Record<string, string>> = []
+for (const unit of ADVERSARIAL) {
+  const ms = [20_000, 200_000].map((n) => {
+    const text = unit.repeat(Math.ceil(n / unit.length)).slice(0, n)
+    masker.mask(text)
+    const t0 = performance.now()
+    masker.mask(text)
+    return performance.now() - t0
+  })
+  adversarial.push({ run: JSON.stringify(unit), '200k chars ms': ms[1].toFixed(1), 'MB/s': (0.2 / (ms[1] / 1000)).toFixed(1), 'time 200k / 20k': (ms[1] / ms[0]).toFixed(1) })
+}
+console.table(adversarial)
