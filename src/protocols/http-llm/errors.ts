@@ -24,6 +24,8 @@ export const llmErrors = {
     ({ status: 403, type: 'policy_violation', anthropicType: 'policy_violation', code: rule, message, headers: NO_RETRY }),
   approvalRequired: (rule: string, message: string): ClientError =>
     ({ status: 403, type: 'approval_required', anthropicType: 'approval_required', code: rule, message, headers: NO_RETRY }),
+  unknownRoute: (route: string): ClientError =>
+    ({ status: 403, type: 'policy_violation', anthropicType: 'policy_violation', code: 'GH_UNKNOWN_ROUTE', message: `${route} is not an API route gatehouse knows; it is relayed only when a policy rule allows it (match llm.route)`, headers: NO_RETRY }),
   malformed: (what: string): ClientError =>
     ({ status: 400, type: 'invalid_request_error', anthropicType: 'invalid_request_error', code: 'GH_PROTOCOL', message: what }),
   unsupportedEncoding: (encoding: string): ClientError =>

@@ -170,9 +170,7 @@ function refusalOf (d: Decision, kind: RouteKind, route: string): ClientError | 
     // Holding requests for approval needs the approvals room; until it exists the caller is told so.
     return llmErrors.approvalRequired(d.rules[0] ?? 'approval', `${d.message ?? 'approval required'}; approvals are not available in this gatehouse version yet, so the request was not sent`)
   }
-  if (kind === 'other' && d.rules.length === 0) {
-    return llmErrors.policyDenied('policies.default', `${route} is not an API route gatehouse knows; it is relayed only when a policy rule allows it (llm.route)`)
-  }
+  if (kind === 'other' && d.rules.length === 0) return llmErrors.unknownRoute(route)
   return undefined
 }
 

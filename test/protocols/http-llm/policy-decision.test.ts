@@ -83,7 +83,7 @@ t.test('a route gatehouse does not know is relayed only when a rule (not the def
   gw.decide = () => allow({ rules: [], message: 'no rule allowed this request; policies.default is allow' })
   const refused = await fetch(`${gw.url}/openai/v1/files`, { headers: { authorization: `Bearer ${TOKEN}` } })
   t.equal(refused.status, 403)
-  t.match(await refused.json(), { error: { type: 'policy_violation', code: 'policies.default', message: /\/v1\/files is not an API route/ } })
+  t.match(await refused.json(), { error: { type: 'policy_violation', code: 'GH_UNKNOWN_ROUTE', message: /\/v1\/files is not an API route/ } })
   t.equal(gw.fake.requests.length, 0)
 
   gw.decide = () => allow({ rules: ['allow-files'] })
