@@ -17,7 +17,6 @@ export interface AuditLogOptions {
   maxSinkBufferBytes?: number
   /** Where the stdout sink writes (default 1); tests pass their own descriptor. */
   stdoutFd?: number
-  clock?: () => Date
 }
 
 /**
@@ -31,7 +30,6 @@ export async function createAuditLog (cfg: AuditConfig, opts: AuditLogOptions): 
   const repeated = names.filter((n, i) => names.indexOf(n) !== i)
   // The same destination twice would hold every line twice, which reads as a broken chain.
   if (repeated.length > 0) throw new ConfigError([`audit.sinks: ${repeated[0]} is listed more than once`])
-  const clock = opts.clock ?? (() => new Date())
   let head: ChainHead = { seq: 0, hash: GENESIS_HASH }
   for (const sink of cfg.sinks) {
     if (sink.type !== 'file') continue
@@ -65,8 +63,8 @@ export async function createAuditLog (cfg: AuditConfig, opts: AuditLogOptions): 
   }
 
   return {
-    record (entry: AuditEntry) { append(decisionLineBody(entry, clock())) },
-    system (kind: SystemEventKind, data: Record<string, unknown>) { append(systemLineBody(kind, data, clock())) },
+    record (entry: AuditEntry) { append(decisionLineBody(entry, new Date())) },
+    system (kind: SystemEventKind, data: Record<string, unknown>) { append(systemLineBody(kind, data, new Date())) },
     stats (): AuditStats {
       return { lines, seq: head.seq, dropped: Object.fromEntries(sinks.map((s) => [s.name, s.dropped])) }
     },

@@ -10,8 +10,8 @@ import type { Logger } from '../log/index.js'
 export const MAX_SINK_BUFFER_BYTES = 16 * 1024 * 1024
 /** How long close() waits for a sink to flush before giving up on what it still holds. */
 export const SINK_CLOSE_TIMEOUT_MS = 5_000
-/** Minimum time between two "sink is dropping lines" log lines. */
-const DROP_REPORT_INTERVAL_MS = 10_000
+/** Minimum time between two "sink is in trouble" log lines. */
+const REPORT_INTERVAL_MS = 10_000
 const AUDIT_FILE_MODE = 0o640
 
 /** One destination for audit lines. write() never waits: it queues, or drops when the queue is full. */
@@ -51,15 +51,22 @@ export async function openSink (cfg: AuditSinkConfig, opts: SinkOptions): Promis
   const log = opts.log.child({ sink: name })
   const dest = pino.destination({ fd, sync: false, maxLength: opts.maxBufferBytes ?? MAX_SINK_BUFFER_BYTES })
   let dropped = 0
+  let failed = 0
   let reportedAt = -Infinity
+  // A sink in trouble stays in trouble for a while: one log line per interval, with running counts.
+  const report = (fields: Record<string, unknown>, msg: string): void => {
+    if (Date.now() - reportedAt < REPORT_INTERVAL_MS) return
+    reportedAt = Date.now()
+    log.error({ ...fields, dropped, failed }, msg)
+  }
   dest.on('drop', () => {
     dropped++
-    if (Date.now() - reportedAt >= DROP_REPORT_INTERVAL_MS) {
-      reportedAt = Date.now()
-      log.error({ dropped }, 'audit: sink is falling behind; lines dropped (the hash chain will show the gap)')
-    }
+    report({}, 'audit: sink is falling behind; lines dropped (the hash chain will show the gap)')
   })
-  dest.on('error', (err: Error) => { log.error({ err: err.message }, 'audit: sink write failed') })
+  dest.on('error', (err: Error) => {
+    failed++
+    report({ err: err.message }, 'audit: sink write failed')
+  })
   let closing: Promise<void> | undefined
 
   return {
@@ -70,12 +77,16 @@ export async function openSink (cfg: AuditSinkConfig, opts: SinkOptions): Promis
     },
     close () {
       closing ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          log.error('audit: sink did not flush before close; unwritten lines lost')
+        const giveUp = (why: string): void => {
+          clearTimeout(timer)
+          log.error({ dropped, failed }, `audit: sink ${why} while closing; unwritten lines lost`)
           dest.destroy()
           resolve()
-        }, SINK_CLOSE_TIMEOUT_MS)
+        }
+        const timer = setTimeout(() => { giveUp('did not flush') }, SINK_CLOSE_TIMEOUT_MS)
         dest.once('close', () => { clearTimeout(timer); resolve() })
+        // A write that fails now will fail on every retry: waiting for the timeout would only delay shutdown.
+        dest.once('error', () => { giveUp('failed') })
         dest.end()
       })
       return closing

@@ -108,3 +108,20 @@ t.test('a stalled sink does not block recording: it drops lines past its buffer 
   t.match(await verifyAuditLines(received.trimEnd().split('\n')), { ok: false, line: 3001 - dropped, reason: /a sink dropped lines/ },
     'lines written after the stall show the gap in the chain')
 })
+
+t.test('a sink whose writes fail is logged and does not stop recording', async (t) => {
+  const dir = t.testdir({ 'read-only.txt': '' })
+  // A descriptor opened for reading: every write to it fails with EBADF.
+  const fd = openSync(join(dir, 'read-only.txt'), 'r')
+  const logged: string[] = []
+  const path = join(dir, 'audit.log')
+  const audit = await createAuditLog({ sinks: [{ type: 'stdout' }, { type: 'file', path }], recordSessions: false }, {
+    log: createLogger({ level: 'info', destination: { write: (s: string) => { logged.push(s) } } }),
+    dataDir: dir,
+    stdoutFd: fd
+  })
+  for (let i = 1; i <= 3; i++) audit.record(sampleEntry(i))
+  await audit.close()
+  t.equal(logged.filter((l) => l.includes('sink write failed')).length, 1, 'one log line, not one per write')
+  t.match(await verifyAuditLines((await readFile(path, 'utf8')).trimEnd().split('\n')), { ok: true, lines: 3 }, 'the other sink got every line')
+})
