@@ -172,3 +172,22 @@ t.test('no log line carries a token', async (t) => {
   t.ok(logLines.length > 0, 'refusals are logged')
   t.notOk(logLines.some((l) => l.includes(token.split('.')[2])), 'the signature never appears')
 })
+
+t.test('a down IdP is asked once, not once per token', async (t) => {
+  let calls = 0
+  const cfg: IdentityConfig = { oidc: [issuerCfg()], apiKeys: [], devIssuer: false }
+  const v = await createIdentityVerifier(cfg, { dataDir: t.testdirName, log, fetch: async () => { calls++; return new Response('down', { status: 503 }) } })
+  const token = await idp.sign({})
+  for (let i = 0; i < 5; i++) t.equal(await refusal(t, v, token), 'issuer keys unavailable')
+  t.equal(calls, 1, 'one discovery attempt within the retry interval')
+})
+
+t.test('concurrent first tokens share one discovery and one JWKS fetch', async (t) => {
+  const before = { discovery: idp.discoveryFetches, jwks: idp.jwksFetches }
+  const v = await verifier()
+  const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => idp.sign({ sub: `user-${i}` })))
+  const identities = await Promise.all(tokens.map((tok) => v.verify(tok)))
+  t.same(identities.map((i) => i.sub), tokens.map((_, i) => `user-${i}`))
+  t.equal(idp.discoveryFetches - before.discovery, 1)
+  t.equal(idp.jwksFetches - before.jwks, 1)
+})
