@@ -24,8 +24,9 @@ export interface Recognizer {
   /** Longest text one match can cover (prefix included), in UTF-16 units. */
   readonly maxLength: number
   /**
-   * Calls `emit` for each candidate whose match begins at an index >= from. `text` may be a window
-   * of a longer stream: it must hold CONTEXT_CHARS of text before `from` when there is any.
+   * Calls `emit` for each candidate whose span starts at an index >= from (its match may start up
+   * to CONTEXT_CHARS earlier, for a key or URL prefix). `text` may be a window of a longer stream:
+   * it must hold CONTEXT_CHARS of text before `from` when there is any.
    */
   scan (text: string, from: number, emit: (c: Candidate) => void): void
   /**

@@ -63,3 +63,15 @@ t.test('detectEntities reports the types present in any of the texts', async (t)
   t.same([...detectEntities(['EMP-123456'], custom)], ['EMPLOYEE_ID'])
   t.same([...detectEntities(['nothing here'], custom)], [])
 })
+
+t.test('detectEntities keeps the recognizers of different policy sets apart', async (t) => {
+  const a = [{ entity: 'ALPHA_ID', pattern: 'A-[0-9]{4}' }]
+  const b = [{ entity: 'BETA_ID', pattern: 'B-[0-9]{4}' }]
+  t.same([...detectEntities(['A-1234 B-1234'], a)], ['ALPHA_ID'])
+  t.same([...detectEntities(['A-1234 B-1234'], b)], ['BETA_ID'])
+  t.same([...detectEntities(['A-1234 B-1234'])], [])
+})
+
+t.test('a bad recognizer in a masker is refused when the masker is built, not when it masks', async (t) => {
+  t.throws(() => createMasker({ style: 'label', custom: [{ entity: 'X', pattern: '\\d+' }] }), { code: 'GH_RECOGNIZER' })
+})

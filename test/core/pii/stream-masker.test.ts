@@ -121,3 +121,33 @@ t.test('push after end is a caller bug', async (t) => {
   t.throws(() => stream.push('x'), TypeError)
   t.equal(stream.end(), '', 'end() twice returns nothing more')
 })
+
+t.test('long texts with long secrets and many cuts give the whole-text output', async (t) => {
+  const long = fc.array(fc.oneof(fragment, fc.constantFrom(
+    `-----BEGIN RSA PRIVATE KEY-----\n${'TUlJRW93SUJBQUtDQVFFQXUxU1UxTGZWTFBIQ296TXhIMk1vNGxnT0VlUHpObTB0Ukdl\n'.repeat(12)}-----END RSA PRIVATE KEY-----`,
+    `eyJhbGciOiJSUzI1NiJ9.eyJ${'c3ViIjoiMTIzNDU2Nzg5MCJ9'.repeat(40)}.${'QUJD'.repeat(60)}`,
+    'x'.repeat(3000), '7'.repeat(500), ' '.repeat(300)
+  )), { minLength: 5, maxLength: 40 }).map((p) => p.join(''))
+  fc.assert(fc.property(long, fc.array(fc.nat(), { maxLength: 60 }), (text, cuts) => {
+    const whole = label.mask(text)
+    const { out, findings } = maskChunked(label, text, cuts)
+    return out === whole.masked && JSON.stringify(findings) === JSON.stringify(whole.findings)
+  }), { numRuns: 40 })
+  t.pass('40 long texts')
+})
+
+t.test('empty chunks, CRLF and a stream that ends at once', async (t) => {
+  const stream = createStreamMasker(label)
+  t.equal(stream.push(''), '')
+  const out = stream.push('a@b.co\r\n') + stream.push('') + stream.push('\r\n10.0.0.1\r\n') + stream.end()
+  t.equal(out, '[EMAIL]\r\n\r\n[IP_ADDRESS]\r\n')
+  const empty = createStreamMasker(label)
+  t.equal(empty.end(), '')
+  t.same(empty.findings(), [])
+})
+
+t.test('the null style writes labels in streams too', async (t) => {
+  const masker = createMasker({ style: 'null' })
+  const stream = createStreamMasker(masker)
+  t.equal(stream.push('mail a@b') + stream.push('.co now') + stream.end(), 'mail [EMAIL] now')
+})
