@@ -191,3 +191,9 @@ t.test('concurrent first tokens share one discovery and one JWKS fetch', async (
   t.equal(idp.discoveryFetches - before.discovery, 1)
   t.equal(idp.jwksFetches - before.jwks, 1)
 })
+
+t.test('a JWKS that is not JSON gives "issuer keys unavailable"', async (t) => {
+  const cfg: IdentityConfig = { oidc: [issuerCfg({ jwksUri: `${idp.issuer}/broken-jwks` })], apiKeys: [], devIssuer: false }
+  const v = await createIdentityVerifier(cfg, { dataDir: t.testdirName, log, fetch: async () => new Response('<html>oops</html>', { status: 200 }) })
+  t.equal(await refusal(t, v, await idp.sign({})), 'issuer keys unavailable')
+})
