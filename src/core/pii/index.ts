@@ -4,7 +4,7 @@
 import type { CustomRecognizerSpec } from '../events/index.js'
 import { PiiDetector } from './detector.js'
 
-export { BUILTIN_ENTITIES, MIN_SCORE, type Finding } from './types.js'
+export { BUILTIN_ENTITIES, MIN_SCORE, type Finding, type Recognizer } from './types.js'
 export { createDetector, DEFAULT_MAX_MATCH_CHARS, type Detector, type DetectorOptions } from './detector.js'
 export { createMasker, type Masker, type MaskerOptions, type MaskResult } from './masker.js'
 export { createStreamMasker, type StreamMasker } from './stream-masker.js'
