@@ -6,9 +6,10 @@ import { regexRecognizer } from '../regex-recognizer.js'
 // Alternatives and groups are flat: linear.
 const PHONE = /(?<![\w+(/.-])(?:\+\d[\d ().-]{5,22}\d|(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\w)|\d{10}(?!\w))/g
 
-// International: '+', a country code and digits, an optional parenthesised group, then groups with
-// one separator before each. Separators are required between groups, so a string splits one way.
-const INTL_SHAPE = /^\+\d{1,15}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]\d{1,10}){0,6}$/
+// International: '+', a country code and digits, an optional parenthesised group (an area code, or
+// the "(0)" of UK/DE/FR habits) with digits right after it, then groups with one separator before
+// each. A separator or parenthesis ends every group, so a string splits one way.
+const INTL_SHAPE = /^\+\d{1,15}(?:[ .-]?\(\d{1,4}\)[ .-]?\d{1,10})?(?:[ .-]\d{1,10}){0,6}$/
 
 /**
  * PHONE: international numbers written with '+' and US national numbers in their usual shapes,
