@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import type { MaskStyle } from '../events/index.js'
 import { RecognizerError } from '../errors.js'
 
@@ -10,11 +11,12 @@ export const REDACTED = 'REDACTED'
 
 export const MASK_STYLES: readonly MaskStyle[] = ['label', 'partial', 'hash', 'null']
 
-/** Values that mean the same thing hash the same: case-folded emails, separator-free numbers. */
+/** Values that mean the same thing hash the same: case-folded emails, E.164 phones, separator-free numbers. */
 function canonical (type: string, value: string): string {
   switch (type) {
     case 'EMAIL': return value.toLowerCase()
-    case 'CREDIT_CARD': case 'PHONE': case 'US_SSN': case 'IBAN': return value.replace(/[^A-Za-z0-9+]/g, '').toUpperCase()
+    case 'PHONE': return parsePhoneNumberFromString(value, 'US')?.number ?? value.replace(/[^0-9+]/g, '')
+    case 'CREDIT_CARD': case 'US_SSN': case 'IBAN': return value.replace(/[^A-Za-z0-9]/g, '').toUpperCase()
     case 'IP_ADDRESS': return value.toLowerCase()
     default: return value
   }

@@ -21,6 +21,7 @@ t.test('hash gives TYPE_ and a keyed digest: equal values (however written) give
   const a = m.mask('JOHN.SMITH@example.com and 4111-1111-1111-1111').masked
   const b = m.mask('john.smith@example.com and 4111 1111 1111 1111').masked
   t.equal(a, b, 'case of an email and separators of a card do not change the token')
+  t.equal(m.mask('(415) 555-2671').masked, m.mask('+1 415 555 2671').masked, 'a phone hashes by its E.164 number')
   t.match(a, new RegExp(`^EMAIL_[0-9a-f]{${HASH_HEX_CHARS}} and CREDIT_CARD_[0-9a-f]{${HASH_HEX_CHARS}}$`))
   t.not(m.mask('a@example.com').masked, m.mask('b@example.com').masked, 'different values, different tokens')
   const other = createMasker({ style: 'hash', hashKey: Buffer.alloc(32, 9) })
