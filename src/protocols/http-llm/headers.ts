@@ -36,7 +36,8 @@ export function clientResponseHeaders (upstream: Record<string, string | string[
   const named = connectionTokens(upstream.connection)
   const out: OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || UPSTREAM_ACCOUNT.has(name)) continue
+    // x-gatehouse-* are this gatehouse's own (an upstream that is itself a gatehouse must not overwrite them).
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || UPSTREAM_ACCOUNT.has(name) || name.startsWith('x-gatehouse-')) continue
     if (rewritten && (name === 'content-length' || name === 'content-encoding')) continue
     out[name] = value
   }
@@ -45,11 +46,8 @@ export function clientResponseHeaders (upstream: Record<string, string | string[
 
 /** The caller's token: `Authorization: Bearer` (OpenAI SDKs) or `x-api-key` (Anthropic SDKs). */
 export function callerCredential (headers: IncomingHttpHeaders): string | undefined {
-  const auth = headers.authorization
-  if (auth !== undefined) {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth)
-    return m?.[1]
-  }
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1]
+  if (bearer !== undefined) return bearer
   const key = headers['x-api-key']
   return typeof key === 'string' && key.trim() !== '' ? key.trim() : undefined
 }

@@ -87,7 +87,7 @@ export async function handleLlmRequest (deps: HandlerDeps, req: IncomingMessage,
     waitedMs += performance.now() - bodyStarted
     const encoding = req.headers['content-encoding']
     if (encoding !== undefined && encoding !== 'identity') return sendError(res, provider, requestId, llmErrors.unsupportedEncoding(encoding), setOverhead, outcome)
-    const body = parseBody(raw, kind)
+    const body = parseBody(raw, kind, String(req.headers['content-type'] ?? ''))
 
     const text: string[] = []
     if (body !== undefined) provider.visitPrompt(kind, body, t => { text.push(t); return undefined })
@@ -114,6 +114,9 @@ export async function handleLlmRequest (deps: HandlerDeps, req: IncomingMessage,
     if (requestMasking !== undefined && body !== undefined) {
       provider.visitPrompt(kind, body, t => requestMasking.mask(t))
       rewritten = true
+    } else if (requestMasking !== undefined && raw.length > 0) {
+      const rule = decision.masks.find(m => m.applyTo.includes('request'))?.rule ?? 'mask'
+      return sendError(res, provider, requestId, llmErrors.policyDenied(rule, 'a mask rule applies to this request, but its body is not JSON that gatehouse can mask, so it was not sent'), setOverhead, outcome)
     }
     const stripUsageChunk = stream && body !== undefined && provider.requestStreamUsage(kind, body)
     rewritten ||= stripUsageChunk
@@ -148,8 +151,10 @@ export async function handleLlmRequest (deps: HandlerDeps, req: IncomingMessage,
   }
 }
 
-function parseBody (raw: Buffer, kind: RouteKind): Record<string, unknown> | undefined {
+/** The JSON body; undefined when there is none, or when an unknown route sends something else (uploads). */
+function parseBody (raw: Buffer, kind: RouteKind, contentType: string): Record<string, unknown> | undefined {
   if (raw.length === 0) return undefined
+  if (kind === 'other' && !contentType.includes('json')) return undefined
   let body: unknown
   try {
     body = JSON.parse(raw.toString('utf8'))

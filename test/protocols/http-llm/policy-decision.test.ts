@@ -92,3 +92,19 @@ t.test('a route gatehouse does not know is relayed only when a rule (not the def
   t.equal(gw.fake.requests[0].url, '/v1/files')
   t.equal(gw.events[1].llm?.route, '/v1/files')
 })
+
+t.test('an allowed unknown route may carry a non-JSON body (an upload), relayed as sent unless a request mask applies', async t => {
+  const gw = await startGateway(t)
+  gw.decide = () => allow({ rules: ['allow-audio'] })
+  const form = '--b\r\ncontent-disposition: form-data; name="file"; filename="a.wav"\r\n\r\nRIFF\r\n--b--\r\n'
+  const res = await fetch(`${gw.url}/openai/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'multipart/form-data; boundary=b' }, body: form })
+  t.equal(res.status, 404, 'the fake does not serve it, but it got it')
+  t.equal(gw.fake.requests[0].body, form)
+  t.same(gw.events[0].llm?.text, [])
+
+  gw.decide = () => allow({ rules: ['allow-audio'], masks: [{ rule: 'mask-pii', entities: ['EMAIL'], columns: [], applyTo: ['request'], style: 'label' }] })
+  const masked = await fetch(`${gw.url}/openai/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'multipart/form-data; boundary=b' }, body: form })
+  t.equal(masked.status, 403)
+  t.match(await masked.json(), { error: { type: 'policy_violation', code: 'mask-pii', message: /not JSON that gatehouse can mask/ } })
+  t.equal(gw.fake.requests.length, 1, 'the unmaskable body was not sent')
+})
