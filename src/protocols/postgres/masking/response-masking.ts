@@ -22,6 +22,15 @@ interface ColumnRule { schema: string | undefined; style: MaskStyle }
 const OPEN_BRACE = 0x7b // '{'
 const OPEN_BRACKET = 0x5b // '['
 
+/** The byte form of looksStructured, for values not yet decoded. */
+function startsStructured (buf: Buffer): boolean {
+  for (const c of buf) {
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue
+    return c === OPEN_BRACE || c === OPEN_BRACKET
+  }
+  return false
+}
+
 /** Whether a text looks like a JSON document or an array literal, whose syntax a replacement must keep. */
 function looksStructured (s: string): boolean {
   const t = s.trimStart()
@@ -122,16 +131,23 @@ export class ResponseMasking {
     return schema === undefined || schemas.some((s) => s === undefined || s === schema.toLowerCase())
   }
 
-  /** A whole value replaced by `style`: the replacement (null for SQL NULL) and the type counted. */
-  replaceWhole (value: string, style: MaskStyle, counts: MaskCounts): string | null {
+  /** The type a whole value is labelled and counted as: its longest finding's, else REDACTED. */
+  typeOfValue (value: string, style: MaskStyle): string {
     const masker = this.#columnMaskers.get(style) as Masker
     let longest: { type: string; len: number } | undefined
     for (const f of masker.detector.detect(value)) {
       if (longest === undefined || f.end - f.start > longest.len) longest = { type: f.type, len: f.end - f.start }
     }
-    const type = longest?.type ?? REDACTED
+    return longest?.type ?? REDACTED
+  }
+
+  /**
+   * A whole value replaced by `style` (null for SQL NULL), counted as `type`; the type is detected in the
+   * value when not given.
+   */
+  replaceWhole (value: string, style: MaskStyle, counts: MaskCounts, type = this.typeOfValue(value, style)): string | null {
     counts.add(type)
-    return masker.maskValue(value, type)
+    return (this.#columnMaskers.get(style) as Masker).maskValue(value, type)
   }
 
   /**
@@ -162,7 +178,7 @@ export class ResponseMasking {
 
   /** Content detection over UTF-8 bytes; the same Buffer back when nothing was found (no copy). */
   maskBytes (buf: Buffer, counts: MaskCounts, isJson = false): Buffer {
-    const hasMember = this.#nameNeedles.length > 0 && this.#nameNeedles.some((n) => buf.includes(n))
+    const hasMember = this.#nameNeedles.length > 0 && (isJson || startsStructured(buf)) && this.#nameNeedles.some((n) => buf.includes(n))
     if (!hasMember) {
       if (!this.detectsContent) return buf
       if (this.isBuiltinOnly && !mayHoldPii(buf)) return buf

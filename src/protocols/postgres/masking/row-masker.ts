@@ -9,7 +9,8 @@ import { typeFamily, type TypeFamily } from './type-family.js'
 type FieldPlan =
   | { kind: 'pass' }
   | { kind: 'scan'; isJson: boolean; isJsonbBinary: boolean }
-  | { kind: 'column'; style: MaskStyle; family: TypeFamily; isBinary: boolean }
+  /** `type`: the label type, detected in the column's first value and kept for the result set. */
+  | { kind: 'column'; style: MaskStyle; family: TypeFamily; isBinary: boolean; type?: string; label?: Buffer | null }
 
 /** jsonb's binary send format: a version byte, then the JSON text. @see https://www.postgresql.org/docs/current/datatype-json.html */
 const JSONB_BINARY_VERSION = 1
@@ -114,9 +115,22 @@ export class RowMasker {
       counts.add('REDACTED')
       return null
     }
+    if (plan.label !== undefined && plan.type !== undefined) {
+      counts.add(plan.type)
+      return plan.label
+    }
     const text = plan.isBinary && plan.family === 'jsonb' ? v.toString('utf8', 1) : v.toString('utf8')
     const original = plan.family === 'text' ? text : jsonStringValue(text)
-    const replacement = this.#masking.replaceWhole(original, plan.style, counts)
+    // One type per column: detection is the costly part, and a stable type keeps hash tokens joinable.
+    plan.type ??= this.#masking.typeOfValue(original, plan.style)
+    const replacement = this.#masking.replaceWhole(original, plan.style, counts, plan.type)
+    const encoded = this.#encodeReplacement(replacement, plan)
+    // A label (or NULL) does not depend on the value: built once per column. Shared buffers are only read.
+    if (plan.style === 'label' || plan.style === 'null') plan.label = encoded
+    return encoded
+  }
+
+  #encodeReplacement (replacement: string | null, plan: Extract<FieldPlan, { kind: 'column' }>): Buffer | null {
     if (replacement === null) return null
     if (plan.family === 'text') return Buffer.from(replacement, 'utf8')
     const json = Buffer.from(JSON.stringify(replacement), 'utf8')

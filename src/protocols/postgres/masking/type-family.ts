@@ -17,9 +17,18 @@ const TEXT_OIDS = new Set([
 export const JSON_OID = 114
 export const JSONB_OID = 3802
 
-/** Types whose text form no built-in recognizer can match: their values are never scanned. */
+/**
+ * Types whose text form no built-in recognizer can report: their values are never scanned. Integers up to
+ * int4 have at most 10 digits, which alone score below MIN_SCORE as a phone or SSN; floats print at most 17
+ * significant digits, in exponent form when large. int8 and numeric can hold a card number: scanned.
+ */
 const OPAQUE_OIDS = new Set([
   16, // bool
+  21, // int2
+  23, // int4
+  26, // oid
+  700, // float4
+  701, // float8
   1082, // date
   1083, // time
   1266, // timetz

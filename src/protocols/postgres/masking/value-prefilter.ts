@@ -20,24 +20,29 @@ const MIN_LONG_DIGITS = 2
 
 /** Literal prefixes of built-in secrets that may carry neither digits nor punctuation. */
 const PREFIXES = ['eyJ', 'xox', '-----', 'AKIA', 'ASIA', 'ABIA', 'ACCA', 'sk-', 'hooks.slack'].map((p) => Buffer.from(p, 'latin1'))
-const PREFIX_FIRST_BYTES = new Set(PREFIXES.map((p) => p[0]))
+/** Prefixes by their first byte, so each byte costs one array lookup. */
+const PREFIXES_BY_FIRST: Array<Buffer[] | undefined> = []
+for (const p of PREFIXES) (PREFIXES_BY_FIRST[p[0]] ??= []).push(p)
+
+function startsAt (buf: Buffer, at: number, end: number, p: Buffer): boolean {
+  if (at + p.length > end) return false
+  for (let k = 1; k < p.length; k++) if (buf[at + k] !== p[k]) return false
+  return true
+}
 
 /** False when `buf[start, end)` surely holds no built-in finding; true when it may. */
 export function mayHoldPii (buf: Buffer, start = 0, end = buf.length): boolean {
   let digits = 0
-  let hasPrefixByte = false
   for (let i = start; i < end; i++) {
     const b = buf[i]
     if (b >= DIGIT_0 && b <= DIGIT_9) {
       if (++digits >= MIN_DIGITS) return true
     } else if (b === AT || b === COLON || b === EQUALS || b === PLUS || b === UNDERSCORE) {
       return true
-    } else if (PREFIX_FIRST_BYTES.has(b)) {
-      hasPrefixByte = true
+    } else {
+      const candidates = PREFIXES_BY_FIRST[b]
+      if (candidates !== undefined && candidates.some((p) => startsAt(buf, i, end, p))) return true
     }
   }
-  if (digits >= MIN_LONG_DIGITS && end - start >= MIN_LONG_BYTES) return true
-  if (!hasPrefixByte) return false
-  const s = buf.subarray(start, end)
-  return PREFIXES.some((p) => s.includes(p))
+  return digits >= MIN_LONG_DIGITS && end - start >= MIN_LONG_BYTES
 }
