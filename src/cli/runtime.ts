@@ -35,11 +35,13 @@ export async function runGatehouse (config: GatehouseConfig, log: Logger): Promi
     }
   }
   try {
-    await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+    // Not 0700: as root the embedded postgres user must pass through it; secrets inside have their own modes.
+    await mkdir(config.dataDir, { recursive: true })
     let devDatabase: EmbeddedPostgres | undefined
     if (config.devMode) {
       const dev = await startDevDatabase({ dataDir: config.dataDir, onLog: (line) => { log.debug({ component: 'embedded-postgres' }, line) } })
       devDatabase = dev.db
+      log.info({ cluster: dev.db.dataDir, port: dev.db.port }, 'embedded PostgreSQL is up')
       cleanups.push(async () => { await dev.db.stop() })
       config = { ...config, targets: [dev.target, ...config.targets] }
     }

@@ -9,7 +9,7 @@ import pg from 'pg'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const bin = join(root, 'bin', 'gatehouse.js')
 
-interface Started { child: ChildProcess; stdout: () => string; pgPort: number; llmPort: number; adminPort: number; caFile: string }
+interface Started { child: ChildProcess; stdout: () => string; cluster: string; pgPort: number; llmPort: number; adminPort: number; caFile: string }
 
 /** PIDs of postgres servers whose data directory lies under `dir`. */
 function postgresUnder (dir: string): number[] {
@@ -53,6 +53,7 @@ async function startDevMode (t: Test, cwd: string): Promise<Started> {
   return {
     child,
     stdout: () => out,
+    cluster: /"cluster":"([^"]+)"/.exec(err)?.[1] ?? '',
     pgPort: port(/@localhost:(\d+)\/analytics/),
     llmPort: port(/http:\/\/localhost:(\d+)\/openai/),
     adminPort: port(/admin: +http:\/\/127\.0\.0\.1:(\d+)\//),
@@ -123,4 +124,25 @@ t.test('dev mode: even a SIGKILLed gatehouse leaves no postgres behind', async (
   await exited(gw.child)
   await waitFor('postgres to stop', () => postgresUnder(dataDir).length === 0, 20_000)
   t.pass('the embedded postgres followed its parent')
+})
+
+t.test('dev mode as root in a private folder: the cluster moves where postgres can reach it', { skip: process.getuid?.() !== 0 && 'only root runs postgres as another user' }, async (t) => {
+  const parent = await mkdtemp(join(tmpdir(), 'gatehouse-private-'))
+  t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
+  await chmod(parent, 0o700)
+  const { mkdir } = await import('node:fs/promises')
+  const cwd = join(parent, 'project')
+  await mkdir(cwd)
+  const gw = await startDevMode(t, cwd)
+  t.match(gw.cluster, /^\/var\/lib\/gatehouse\/dev-[0-9a-f]{12}\/pg$/, 'the cluster moved to /var/lib/gatehouse')
+  t.teardown(async () => { await rm(dirname(gw.cluster), { recursive: true, force: true }) })
+  t.equal(postgresUnder(gw.cluster).length, 1, 'and runs from there')
+  const token = execFileSync(process.execPath, [bin, 'token', '--sub', 'alice', '--groups', 'analysts'], { cwd }).toString().trim()
+  const client = new pg.Client({ host: 'localhost', port: gw.pgPort, user: 'alice', password: token, database: 'analytics', ssl: { ca: await readFile(gw.caFile, 'utf8') } })
+  await client.connect()
+  t.equal((await client.query('SELECT count(*)::int AS n FROM orders')).rows[0].n, 1000)
+  await client.end()
+  gw.child.kill('SIGTERM')
+  t.equal(await exited(gw.child), 0)
+  t.same(postgresUnder(gw.cluster), [])
 })

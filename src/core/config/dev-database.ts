@@ -25,7 +25,7 @@ export async function startDevDatabase (opts: { dataDir: string; onLog?: (line: 
       name: DEV_DATABASE,
       protocol: 'postgres',
       upstream: `postgres://${db.user}@${db.host}:${db.port}/${DEV_DATABASE}`,
-      passwordFile: join(opts.dataDir, 'pg-superuser-password'),
+      passwordFile: db.passwordFile,
       upstreamTls: 'disable'
     }
   }

@@ -1,10 +1,11 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { arch, platform, userInfo } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, parse } from 'node:path'
 import { DevModeError } from '../errors.js'
 
 /**
@@ -18,7 +19,10 @@ export interface EmbeddedPostgres {
   readonly port: number
   readonly user: string
   readonly password: string
+  /** Where the cluster lives: the requested dir, or a stand-in the `postgres` user can reach (see below). */
   readonly dataDir: string
+  /** File holding the superuser password (mode 0600), for targets that read secrets from files. */
+  readonly passwordFile: string
   readonly pid: number
   /** Fast shutdown (SIGINT); resolves when the postmaster has exited. */
   stop (): Promise<void>
@@ -62,6 +66,31 @@ function runAsIds (): { uid: number; gid: number } | undefined {
   }
 }
 
+/** Whether every folder above `dir` lets the given user through (search permission). */
+function isReachableBy (dir: string, ids: { uid: number; gid: number }): boolean {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    try {
+      const st = statSync(d)
+      const bit = st.uid === ids.uid ? 0o100 : st.gid === ids.gid ? 0o010 : 0o001
+      if ((st.mode & bit) === 0) return false
+    } catch {
+      // Not created yet: mkdir will make it reachable.
+    }
+    if (d === parse(d).root) return true
+  }
+}
+
+/**
+ * As root, initdb and postgres run as the `postgres` user, who cannot enter a data dir under a private
+ * folder such as /root. Then the cluster lives in /var/lib/gatehouse, under a name derived from the
+ * requested dir, so it is still found again on the next start.
+ */
+function clusterDir (requested: string, ids: { uid: number; gid: number } | undefined): string {
+  if (ids === undefined || isReachableBy(requested, ids)) return requested
+  const key = createHash('sha256').update(requested).digest('hex').slice(0, 12)
+  return join('/var/lib/gatehouse', `dev-${key}`, 'pg')
+}
+
 async function freePort (): Promise<number> {
   return await new Promise((resolve, reject) => {
     const srv = createServer()
@@ -100,8 +129,10 @@ async function run (cmd: string, args: string[], ids: { uid: number; gid: number
   if (code !== 0) throw new DevModeError(`${cmd} failed (exit ${code}): ${stderr.trim().slice(-500)}`)
 }
 
+const passwordFileOf = (dir: string): string => join(dir, '..', 'pg-superuser-password')
+
 async function initialise (bins: Binaries, dir: string, ids: { uid: number; gid: number } | undefined): Promise<string> {
-  const passwordFile = join(dir, '..', 'pg-superuser-password')
+  const passwordFile = passwordFileOf(dir)
   if (existsSync(join(dir, 'PG_VERSION'))) return (await readFile(passwordFile, 'utf8')).trim()
   const password = randomBytes(18).toString('base64url')
   await mkdir(dir, { recursive: true, mode: 0o700 })
@@ -127,11 +158,13 @@ async function initialise (bins: Binaries, dir: string, ids: { uid: number; gid:
 export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const bins = await binaries()
   const ids = runAsIds()
-  await mkdir(join(opts.dataDir, '..'), { recursive: true })
-  const password = await initialise(bins, opts.dataDir, ids)
-  await stopStalePostmaster(opts.dataDir)
+  const dataDir = clusterDir(opts.dataDir, ids)
+  if (dataDir !== opts.dataDir) opts.onLog?.(`${opts.dataDir} is not reachable by the postgres user; the cluster lives in ${dataDir}`)
+  await mkdir(join(dataDir, '..'), { recursive: true, mode: 0o755 })
+  const password = await initialise(bins, dataDir, ids)
+  await stopStalePostmaster(dataDir)
   const port = opts.port !== undefined && opts.port !== 0 ? opts.port : await freePort()
-  const args = ['-D', opts.dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1',
+  const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1',
     '-c', 'unix_socket_directories=', '-c', 'logging_collector=off']
   // setpriv's parent-death signal stops the postmaster even if this process is killed with SIGKILL,
   // so dev mode never leaves an orphaned server behind.
@@ -161,7 +194,8 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Pro
     port,
     user: SUPERUSER,
     password,
-    dataDir: opts.dataDir,
+    dataDir,
+    passwordFile: passwordFileOf(dataDir),
     pid: child.pid ?? -1,
     async stop () {
       if (child.exitCode === null && child.signalCode === null) {

@@ -17,7 +17,7 @@ export const PACKAGE_POLICIES_DIR = resolve(dirname(fileURLToPath(import.meta.ur
 
 const PROTOCOLS: readonly ProtocolName[] = ['postgres', 'http-llm']
 const UPSTREAM_TLS: readonly UpstreamTlsMode[] = ['disable', 'prefer', 'require', 'verify-full']
-const JWS_ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const
+const JWS_ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const
 const DEFAULT_TIMEOUTS = { connectMs: 10_000, headersMs: 300_000, bodyMs: 300_000 }
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 const DEFAULT_LIMITS = { handshakeTimeoutMs: 10_000, maxMessageBytes: 64 * 1024 * 1024, shutdownGraceMs: 10_000 }

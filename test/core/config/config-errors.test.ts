@@ -50,7 +50,7 @@ t.test('wrong types and bad values', async (t) => {
   t.same(problemsOf('limits: {handshake_timeout: soon}\n'), ['1:29: limits.handshake_timeout must be a duration such as 500ms, 30s, 10m or 1h'])
   t.same(problemsOf('state: mongodb://x\n'), ["1:8: state must be 'memory' or a redis:// URL"])
   t.same(problemsOf('identity: {oidc: [{issuer: "https://idp", audience: gh, algorithms: [HS256]}]}\n'), [
-    "1:70: identity.oidc[0].algorithms: 'HS256' is not allowed (use asymmetric algorithms: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA)"
+    "1:70: identity.oidc[0].algorithms: 'HS256' is not allowed (use asymmetric algorithms: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519)"
   ])
   t.same(problemsOf('identity: {api_keys: [{name: bot, sha256: abc}]}\n'), [
     '1:43: identity.api_keys[0].sha256 must be 64 hex characters (the SHA-256 of the key, never the key)'
