@@ -9,6 +9,11 @@ const GATEWAY_SET = new Set(['host', 'content-length', 'accept-encoding', 'expec
 /** The upstream account's identity and cookies are not the caller's business. */
 const UPSTREAM_ACCOUNT = new Set(['openai-organization', 'openai-project', 'anthropic-organization-id', 'set-cookie'])
 
+export const HEADER_REQUEST_ID = 'x-gatehouse-request-id'
+export const HEADER_OVERHEAD = 'x-gatehouse-overhead-ms'
+/** Set on every response by this gatehouse; an upstream that is itself a gatehouse must not overwrite them. */
+const SET_BY_GATEHOUSE = new Set([HEADER_REQUEST_ID, HEADER_OVERHEAD])
+
 function connectionTokens (value: string | string[] | undefined): Set<string> {
   const v = Array.isArray(value) ? value.join(',') : value ?? ''
   return new Set(v.split(',').map(s => s.trim().toLowerCase()).filter(Boolean))
@@ -36,8 +41,7 @@ export function clientResponseHeaders (upstream: Record<string, string | string[
   const named = connectionTokens(upstream.connection)
   const out: OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(upstream)) {
-    // x-gatehouse-* are this gatehouse's own (an upstream that is itself a gatehouse must not overwrite them).
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || UPSTREAM_ACCOUNT.has(name) || name.startsWith('x-gatehouse-')) continue
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || UPSTREAM_ACCOUNT.has(name) || SET_BY_GATEHOUSE.has(name)) continue
     if (rewritten && (name === 'content-length' || name === 'content-encoding')) continue
     out[name] = value
   }

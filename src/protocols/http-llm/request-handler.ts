@@ -6,7 +6,7 @@ import { AuthError, ConfigError, ProtocolError, UnknownTargetError, UpstreamErro
 import { sortableId, type Decision, type GatewayEvent, type Identity, type MaskSpec } from '../../core/events/index.js'
 import type { ConnectionInfo, GatewayServices } from '../../core/plugin/index.js'
 import { clientErrorOf, llmErrors, type ClientError } from './errors.js'
-import { callerCredential, upstreamRequestHeaders } from './headers.js'
+import { HEADER_OVERHEAD, HEADER_REQUEST_ID, callerCredential, upstreamRequestHeaders } from './headers.js'
 import type { TextMasking } from './masking.js'
 import type { Provider, RouteKind, Usage } from './provider.js'
 import { readRequestBody } from './request-body.js'
@@ -48,8 +48,6 @@ interface Outcome {
   masking: TextMasking[]
 }
 
-const HEADER_REQUEST_ID = 'x-gatehouse-request-id'
-const HEADER_OVERHEAD = 'x-gatehouse-overhead-ms'
 
 /**
  * One HTTP request through gatehouse: route -> identity -> body -> event -> decision -> request masking
