@@ -141,7 +141,8 @@ export function parseConfig (file: string, text: string): GatehouseConfig {
     }
   }
   const bound = new Map<string, string>()
-  for (const l of [...listeners, { name: 'admin', ...adminAddress }]) {
+  // Port 0 asks the OS for a free port: never a clash.
+  for (const l of [...listeners, { name: 'admin', ...adminAddress }].filter((x) => x.port !== 0)) {
     const key = `${l.host}:${l.port}`
     if (bound.has(key)) r.problem(top.get(l.name === 'admin' ? 'admin' : 'listeners'), `${l.name} and ${bound.get(key)} both bind ${key}`)
     bound.set(key, l.name)
