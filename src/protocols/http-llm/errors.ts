@@ -42,6 +42,9 @@ export const llmErrors = {
     ({ status: 502, type: 'upstream_error', anthropicType: 'api_error', code: 'GH_UNMASKABLE', message: `response cut: ${why} (a mask rule applies, so gatehouse does not pass it unmasked)` }),
   shuttingDown: (): ClientError =>
     ({ status: 503, type: 'server_error', anthropicType: 'overloaded_error', code: 'GH_SHUTTING_DOWN', message: 'gatehouse is shutting down; retry' }),
+  /** Never sent (there is no one to send it to): what the audit line says about a request the client abandoned. */
+  clientClosed: (): ClientError =>
+    ({ status: 499, type: 'client_closed', anthropicType: 'client_closed', code: 'GH_CLIENT_CLOSED', message: 'the client closed the connection before the response was complete' }),
   internal: (requestId: string): ClientError =>
     ({ status: 500, type: 'server_error', anthropicType: 'api_error', code: 'GH_INTERNAL', message: `internal gatehouse error (request ${requestId})` })
 }

@@ -136,7 +136,7 @@ export async function handleLlmRequest (deps: HandlerDeps, req: IncomingMessage,
     }, up)
   } catch (err) {
     if (abort.signal.aborted) {
-      outcome.error = { ...llmErrors.upstreamDown('the client closed the connection'), status: 499, code: 'GH_CLIENT_CLOSED' }
+      outcome.error = llmErrors.clientClosed()
     } else {
       const ce = clientErrorOf(err, requestId)
       outcome.error = ce

@@ -84,3 +84,17 @@ async function waitFor (cond: () => boolean): Promise<boolean> {
   for (let i = 0; i < 200 && !cond(); i++) await new Promise(resolve => setTimeout(resolve, 10))
   return cond()
 }
+
+t.test('a client giving up while the upstream is still thinking aborts the upstream request', async t => {
+  const gw = await startGateway(t)
+  gw.fake.behave({ hang: true })
+  const aborted = gw.fake.nextAbort()
+  const controller = new AbortController()
+  const pending = fetch(`${gw.url}/openai/v1/chat/completions`, { method: 'POST', headers: auth, body: JSON.stringify({ model: 'm', messages: [] }), signal: controller.signal }).catch(e => e)
+  await waitFor(() => gw.fake.requests.length === 1)
+  controller.abort()
+  t.ok((await pending) instanceof Error)
+  t.ok((await aborted).abortedByClient, 'the upstream saw gatehouse hang up')
+  t.ok(await waitFor(() => gw.audit.length === 1))
+  t.equal(gw.audit[0].summary?.error, 'GH_CLIENT_CLOSED')
+})
