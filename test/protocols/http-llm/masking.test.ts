@@ -159,3 +159,15 @@ t.test('an upstream error body is masked too', async t => {
   t.equal(res.status, 400)
   t.match(text, /Incorrect API key provided: \[redacted\]/)
 })
+
+t.test('Responses API function-call argument deltas are masked without a partial value', async t => {
+  const gw = await gateway(t, ['response'])
+  gw.fake.behave({ toolCall: { name: 'send_mail', arguments: JSON.stringify({ to: EMAIL }) }, deltas: 15 })
+  const res = await fetch(`${gw.url}/openai/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ model: 'm', input: 'x', stream: true }) })
+  const events = (await res.text()).split('\n\n').filter(Boolean).map(e => JSON.parse(e.split('\n').find(l => l.startsWith('data: '))!.slice(6)))
+  const deltas = events.filter(e => e.type === 'response.function_call_arguments.delta').map(e => e.delta)
+  t.same(JSON.parse(deltas.join('')), { to: '[EMAIL]' })
+  t.notOk(deltas.some(d => /alice|example/.test(d)))
+  t.same(JSON.parse(events.find(e => e.type === 'response.function_call_arguments.done').arguments), { to: '[EMAIL]' })
+  t.same(events.map(e => e.sequence_number), events.map((_, i) => i))
+})

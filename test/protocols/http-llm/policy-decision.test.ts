@@ -108,3 +108,12 @@ t.test('an allowed unknown route may carry a non-JSON body (an upload), relayed 
   t.match(await masked.json(), { error: { type: 'policy_violation', code: 'mask-pii', message: /not JSON that gatehouse can mask/ } })
   t.equal(gw.fake.requests.length, 1, 'the unmaskable body was not sent')
 })
+
+t.test('Anthropic count_tokens is decided like messages, with its prompt text', async t => {
+  const gw = await startGateway(t)
+  const anthropic = new Anthropic({ baseURL: `${gw.url}/anthropic`, apiKey: TOKEN, maxRetries: 0 })
+  const count = await anthropic.messages.countTokens({ model: 'claude-haiku-4-5', system: 'sys', messages: [{ role: 'user', content: 'count me' }] })
+  t.equal(count.input_tokens, 11)
+  t.same(gw.events[0].llm, { provider: 'anthropic', route: '/v1/messages/count_tokens', stream: false, model: 'claude-haiku-4-5', text: ['sys', 'count me'] })
+  t.equal(gw.fake.requests[0].url, '/v1/messages/count_tokens')
+})
