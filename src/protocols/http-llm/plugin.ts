@@ -5,6 +5,8 @@ import type { ConnectionInfo, GatewayServices, ProtocolPlugin, ReadinessCheck } 
 import { anthropicProvider } from './anthropic/index.js'
 import { DemoUpstream } from './demo-model.js'
 import { llmErrors } from './errors.js'
+import { HEADER_OVERHEAD, HEADER_REQUEST_ID } from './headers.js'
+import { sortableId } from '../../core/events/index.js'
 import { openaiProvider } from './openai/index.js'
 import type { Provider } from './provider.js'
 import { handleLlmRequest, type MaskingFactory, type TargetRuntime } from './request-handler.js'
@@ -57,8 +59,9 @@ export function createHttpLlmPluginWith (services: GatewayServices, opts: HttpLl
     })
     if (closing) {
       res.shouldKeepAlive = false
-      const body = JSON.stringify(openaiProvider.errorBody(llmErrors.shuttingDown(), ''))
-      res.writeHead(503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' })
+      const requestId = sortableId()
+      const body = JSON.stringify(openaiProvider.errorBody(llmErrors.shuttingDown(), requestId))
+      res.writeHead(503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close', [HEADER_REQUEST_ID]: requestId, [HEADER_OVERHEAD]: '0.00' })
       res.end(body)
       return
     }
