@@ -140,7 +140,10 @@ export async function handleLlmRequest (deps: HandlerDeps, req: IncomingMessage,
     } else {
       const ce = clientErrorOf(err, requestId)
       outcome.error = ce
-      if (ce.code === 'GH_INTERNAL') deps.services.log.error({ err, requestId }, 'http-llm request failed')
+      const log = conn?.log ?? deps.services.log
+      if (ce.code === 'GH_INTERNAL') log.error({ err, requestId }, 'http-llm request failed')
+      // Refused callers leave no audit line (no identity): the log is their trace. AuthError messages are safe.
+      else if (ce.code === 'GH_AUTH') log.info({ requestId, target: name, reason: ce.message }, 'http-llm caller not authenticated')
       if (!res.headersSent) sendError(res, provider, requestId, ce, setOverhead, outcome)
       else if (!res.writableEnded) res.destroy()
     }
