@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { isSeq, type Node } from 'yaml'
 import { ConfigError } from '../errors.js'
 import type { ProtocolName } from '../events/index.js'
-import { YamlReader } from './yaml-reader.js'
+import { formatProblem, sortProblems, YamlSource, type SourceProblem } from './yaml-source.js'
 import type {
   AuditSinkConfig, GatehouseConfig, HttpLlmTargetConfig, ListenerConfig, ListenerTls, OidcIssuerConfig,
   PostgresTargetConfig, TargetConfig, UpstreamTlsMode, ApiKeyConfig
@@ -23,6 +23,19 @@ const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 const DEFAULT_LIMITS = { handshakeTimeoutMs: 10_000, maxMessageBytes: 64 * 1024 * 1024, shutdownGraceMs: 10_000 }
 /** Keys that would put a secret into the YAML itself; secrets come from env vars or files. */
 const SECRET_KEYS = ['password', 'api_key', 'secret', 'key_value', 'token']
+
+type Entries = Map<string, { key: Node; value: Node | null }>
+
+/** The value of an optional key: absent (or empty) reads as undefined, otherwise through `read`. */
+/** Where a problem about a key points: its value, or the key itself when the value is empty. */
+function at (m: Entries, key: string): Node | null {
+  return m.get(key)?.value ?? m.get(key)?.key ?? null
+}
+
+function opt<T> (m: Entries, key: string, read: (node: Node) => T | undefined): T | undefined {
+  const node = m.get(key)?.value
+  return node === undefined || node === null ? undefined : read(node)
+}
 
 export interface LoadConfigOptions {
   /** --config FILE; when absent ./gatehouse.yaml, and dev mode when that does not exist either. */
@@ -86,78 +99,74 @@ export function devModeConfig (cwd: string, env: NodeJS.ProcessEnv = process.env
 
 /** Validates the text of a config file; every problem is `file:line:col: message`. */
 export function parseConfig (file: string, text: string): GatehouseConfig {
-  const r = new YamlReader(file, text)
+  const problems: SourceProblem[] = []
+  const r = new YamlSource(file, text, problems)
   const base = dirname(file)
-  const top = r.entries(r.root, 'the config', ['data_dir', 'listeners', 'admin', 'identity', 'targets', 'policies', 'state', 'audit', 'limits'])
-  const dataDir = resolve(base, r.string(top.get('data_dir'), 'data_dir') ?? '.gatehouse')
+  const [root = null] = r.documents()
+  const top = r.entries(root, 'the config', ['data_dir', 'listeners', 'admin', 'identity', 'targets', 'policies', 'state', 'audit', 'limits'])
+  const dataDir = resolve(base, opt(top, 'data_dir', (n) => r.string(n, 'data_dir')) ?? '.gatehouse')
 
-  const listeners = readListeners(r, top.get('listeners'), base)
-  const adminMap = r.entries(top.get('admin'), 'admin', ['address', 'admin_groups'])
-  const adminAddress = readAddress(r, adminMap.get('address'), 'admin.address') ?? { host: '127.0.0.1', port: 18081 }
+  const listeners = readListeners(r, top.get('listeners')?.value ?? null, base)
+  const adminMap = r.entries(top.get('admin')?.value ?? null, 'admin', ['address', 'admin_groups'])
+  const adminAddress = opt(adminMap, 'address', (n) => readAddress(r, n, 'admin.address')) ?? { host: '127.0.0.1', port: 18081 }
 
-  const identity = readIdentity(r, top.get('identity'))
-  const targets = readTargets(r, top.get('targets'), base)
+  const identity = readIdentity(r, top.get('identity')?.value ?? null)
+  const targets = readTargets(r, top.get('targets')?.value ?? null, base)
 
-  const policiesMap = r.entries(top.get('policies'), 'policies', ['dir', 'default', 'reload_requires_tests'])
-  const state = r.string(top.get('state'), 'state') ?? 'memory'
-  if (state !== 'memory' && !/^rediss?:\/\//.test(state)) r.problem(top.get('state'), "state must be 'memory' or a redis:// URL")
+  const policiesMap = r.entries(top.get('policies')?.value ?? null, 'policies', ['dir', 'default', 'reload_requires_tests'])
+  const state = opt(top, 'state', (n) => r.string(n, 'state')) ?? 'memory'
+  if (state !== 'memory' && !/^rediss?:\/\//.test(state)) r.problem(at(top, 'state'), "state must be 'memory' or a redis:// URL")
 
-  const auditMap = r.entries(top.get('audit'), 'audit', ['sinks', 'record_sessions'])
+  const auditMap = r.entries(top.get('audit')?.value ?? null, 'audit', ['sinks', 'record_sessions'])
   const sinks: AuditSinkConfig[] = []
-  for (const [i, node] of r.items(auditMap.get('sinks'), 'audit.sinks').entries()) {
+  for (const [i, node] of (opt(auditMap, 'sinks', (n) => r.items(n, 'audit.sinks')) ?? []).entries()) {
     const s = r.entries(node, `audit.sinks[${i}]`, ['type', 'path'])
-    const type = r.oneOf(s.get('type'), `audit.sinks[${i}].type`, ['stdout', 'file'] as const)
+    const type = opt(s, 'type', (n) => r.oneOf(n, `audit.sinks[${i}].type`, ['stdout', 'file'] as const))
     if (type === 'stdout') sinks.push({ type })
     if (type === 'file') {
-      const path = r.string(s.get('path'), `audit.sinks[${i}].path`)
+      const path = opt(s, 'path', (n) => r.string(n, `audit.sinks[${i}].path`))
       if (path === undefined) r.problem(node, `audit.sinks[${i}] of type file needs a path`)
       else sinks.push({ type, path: resolve(base, path) })
     }
   }
 
-  const limitsMap = r.entries(top.get('limits'), 'limits', ['handshake_timeout', 'max_message_size', 'shutdown_grace'])
+  const limitsMap = r.entries(top.get('limits')?.value ?? null, 'limits', ['handshake_timeout', 'max_message_size', 'shutdown_grace'])
   const config: GatehouseConfig = {
     source: file,
     devMode: false,
     dataDir,
     listeners,
-    admin: { ...adminAddress, adminGroups: r.strings(adminMap.get('admin_groups'), 'admin.admin_groups') ?? ['gatehouse-admins'] },
+    admin: { ...adminAddress, adminGroups: opt(adminMap, 'admin_groups', (n) => r.strings(n, 'admin.admin_groups', true)?.map((x) => x.value)) ?? ['gatehouse-admins'] },
     identity,
     targets,
     policies: {
-      dir: resolve(base, r.string(policiesMap.get('dir'), 'policies.dir') ?? './policies'),
-      default: r.oneOf(policiesMap.get('default'), 'policies.default', ['allow', 'deny'] as const) ?? 'deny',
-      reloadRequiresTests: r.boolean(policiesMap.get('reload_requires_tests'), 'policies.reload_requires_tests') ?? false
+      dir: resolve(base, opt(policiesMap, 'dir', (n) => r.string(n, 'policies.dir')) ?? './policies'),
+      default: opt(policiesMap, 'default', (n) => r.oneOf(n, 'policies.default', ['allow', 'deny'] as const)) ?? 'deny',
+      reloadRequiresTests: opt(policiesMap, 'reload_requires_tests', (n) => r.boolean(n, 'policies.reload_requires_tests')) ?? false
     },
     state,
     audit: {
       sinks: auditMap.has('sinks') ? sinks : [{ type: 'stdout' }],
-      recordSessions: r.boolean(auditMap.get('record_sessions'), 'audit.record_sessions') ?? true
+      recordSessions: opt(auditMap, 'record_sessions', (n) => r.boolean(n, 'audit.record_sessions')) ?? true
     },
     limits: {
-      handshakeTimeoutMs: r.duration(limitsMap.get('handshake_timeout'), 'limits.handshake_timeout') ?? DEFAULT_LIMITS.handshakeTimeoutMs,
-      maxMessageBytes: r.size(limitsMap.get('max_message_size'), 'limits.max_message_size') ?? DEFAULT_LIMITS.maxMessageBytes,
-      shutdownGraceMs: r.duration(limitsMap.get('shutdown_grace'), 'limits.shutdown_grace') ?? DEFAULT_LIMITS.shutdownGraceMs
+      handshakeTimeoutMs: opt(limitsMap, 'handshake_timeout', (n) => r.duration(n, 'limits.handshake_timeout')) ?? DEFAULT_LIMITS.handshakeTimeoutMs,
+      maxMessageBytes: opt(limitsMap, 'max_message_size', (n) => r.size(n, 'limits.max_message_size')) ?? DEFAULT_LIMITS.maxMessageBytes,
+      shutdownGraceMs: opt(limitsMap, 'shutdown_grace', (n) => r.duration(n, 'limits.shutdown_grace')) ?? DEFAULT_LIMITS.shutdownGraceMs
     }
   }
   const bound = new Map<string, string>()
   // Port 0 asks the OS for a free port: never a clash.
   for (const l of [...listeners, { name: 'admin', ...adminAddress }].filter((x) => x.port !== 0)) {
     const key = `${l.host}:${l.port}`
-    if (bound.has(key)) r.problem(top.get(l.name === 'admin' ? 'admin' : 'listeners'), `${l.name} and ${bound.get(key)} both bind ${key}`)
+    if (bound.has(key)) r.problem(at(top, l.name === 'admin' ? 'admin' : 'listeners'), `${l.name} and ${bound.get(key)} both bind ${key}`)
     bound.set(key, l.name)
   }
-  if (r.problems.length > 0) throw new ConfigError(sortByPosition(r.problems))
+  if (problems.length > 0) throw new ConfigError(sortProblems(problems).map(formatProblem))
   return config
 }
 
-/** Problems in file order, so the first one printed is the first one in the file. */
-function sortByPosition (problems: string[]): string[] {
-  const pos = (p: string): number[] => (/:(\d+):(\d+): /.exec(p)?.slice(1) ?? ['0', '0']).map(Number)
-  return [...problems].sort((a, b) => { const [la, ca] = pos(a); const [lb, cb] = pos(b); return la - lb || ca - cb })
-}
-
-function readAddress (r: YamlReader, node: Node | null | undefined, where: string): { host: string; port: number } | undefined {
+function readAddress (r: YamlSource, node: Node | null, where: string): { host: string; port: number } | undefined {
   const text = r.string(node, where)
   if (text === undefined) return undefined
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text)
@@ -169,21 +178,21 @@ function readAddress (r: YamlReader, node: Node | null | undefined, where: strin
   return { host: m[1] ?? m[2], port }
 }
 
-function readListeners (r: YamlReader, node: Node | null | undefined, base: string): ListenerConfig[] {
+function readListeners (r: YamlSource, node: Node | null, base: string): ListenerConfig[] {
   const out: ListenerConfig[] = []
   const names = new Set<string>()
-  const items = r.items(node, 'listeners')
+  const items = node === null ? [] : r.items(node, 'listeners')
   if (isSeq(node) && items.length === 0) r.problem(node, 'listeners must name at least one listener')
   for (const [i, item] of items.entries()) {
     const where = `listeners[${i}]`
     const m = r.entries(item, where, ['name', 'address', 'protocols', 'tls', 'allow_loopback_plaintext'])
-    const name = r.string(m.get('name'), `${where}.name`) ?? `listener-${i}`
-    if (names.has(name)) r.problem(m.get('name'), `duplicate listener name '${name}'`)
+    const name = opt(m, 'name', (n) => r.string(n, `${where}.name`)) ?? `listener-${i}`
+    if (names.has(name)) r.problem(at(m, 'name'), `duplicate listener name '${name}'`)
     names.add(name)
-    const address = readAddress(r, m.get('address'), `${where}.address`)
+    const address = opt(m, 'address', (n) => readAddress(r, n, `${where}.address`))
     if (!m.has('address')) r.problem(item, `${where} needs an address`)
     const protocols: ProtocolName[] = []
-    for (const [j, p] of r.items(m.get('protocols'), `${where}.protocols`).entries()) {
+    for (const [j, p] of (opt(m, 'protocols', (n) => r.items(n, `${where}.protocols`)) ?? []).entries()) {
       const v = r.oneOf(p, `${where}.protocols[${j}]`, PROTOCOLS)
       if (v !== undefined) protocols.push(v)
     }
@@ -193,8 +202,8 @@ function readListeners (r: YamlReader, node: Node | null | undefined, base: stri
       host: address?.host ?? '127.0.0.1',
       port: address?.port ?? 0,
       protocols,
-      tls: readListenerTls(r, m.get('tls'), `${where}.tls`, base),
-      allowLoopbackPlaintext: r.boolean(m.get('allow_loopback_plaintext'), `${where}.allow_loopback_plaintext`) ?? true
+      tls: readListenerTls(r, m.get('tls')?.value ?? null, `${where}.tls`, base),
+      allowLoopbackPlaintext: opt(m, 'allow_loopback_plaintext', (n) => r.boolean(n, `${where}.allow_loopback_plaintext`)) ?? true
     })
   }
   if (node === undefined || node === null) {
@@ -206,7 +215,7 @@ function readListeners (r: YamlReader, node: Node | null | undefined, base: stri
   return out
 }
 
-function readListenerTls (r: YamlReader, node: Node | null | undefined, where: string, base: string): ListenerTls {
+function readListenerTls (r: YamlSource, node: Node | null, where: string, base: string): ListenerTls {
   if (node === undefined || node === null) return { mode: 'off' }
   const asWord = (node as { value?: unknown }).value
   if (typeof asWord === 'string' || typeof asWord === 'boolean') {
@@ -214,8 +223,8 @@ function readListenerTls (r: YamlReader, node: Node | null | undefined, where: s
     return { mode: mode ?? 'off' }
   }
   const m = r.entries(node, where, ['cert', 'key'])
-  const cert = r.string(m.get('cert'), `${where}.cert`)
-  const key = r.string(m.get('key'), `${where}.key`)
+  const cert = opt(m, 'cert', (n) => r.string(n, `${where}.cert`))
+  const key = opt(m, 'key', (n) => r.string(n, `${where}.key`))
   if (cert === undefined || key === undefined) {
     r.problem(node, `${where} must be auto, off, or {cert: FILE, key: FILE}`)
     return { mode: 'off' }
@@ -223,69 +232,69 @@ function readListenerTls (r: YamlReader, node: Node | null | undefined, where: s
   return { mode: 'files', cert: resolve(base, cert), key: resolve(base, key) }
 }
 
-function readIdentity (r: YamlReader, node: Node | null | undefined): GatehouseConfig['identity'] {
+function readIdentity (r: YamlSource, node: Node | null): GatehouseConfig['identity'] {
   const m = r.entries(node, 'identity', ['oidc', 'api_keys', 'dev_issuer'])
   const oidc: OidcIssuerConfig[] = []
-  for (const [i, item] of r.items(m.get('oidc'), 'identity.oidc').entries()) {
+  for (const [i, item] of (opt(m, 'oidc', (n) => r.items(n, 'identity.oidc')) ?? []).entries()) {
     const where = `identity.oidc[${i}]`
     const o = r.entries(item, where, ['issuer', 'audience', 'groups_claim', 'jwks_uri', 'algorithms', 'clock_tolerance'])
-    const issuer = r.string(o.get('issuer'), `${where}.issuer`)
-    const audience = r.string(o.get('audience'), `${where}.audience`)
+    const issuer = opt(o, 'issuer', (n) => r.string(n, `${where}.issuer`))
+    const audience = opt(o, 'audience', (n) => r.string(n, `${where}.audience`))
     if (issuer === undefined || audience === undefined) {
       if (!o.has('issuer') || !o.has('audience')) r.problem(item, `${where} needs issuer and audience`)
       continue
     }
-    const algorithms = r.strings(o.get('algorithms'), `${where}.algorithms`) ?? ['RS256', 'ES256', 'EdDSA']
-    for (const item of r.items(o.get('algorithms'), `${where}.algorithms`)) {
+    const algorithms = opt(o, 'algorithms', (n) => r.strings(n, `${where}.algorithms`, true)?.map((x) => x.value)) ?? ['RS256', 'ES256', 'EdDSA']
+    for (const item of (opt(o, 'algorithms', (n) => r.items(n, `${where}.algorithms`)) ?? [])) {
       const alg = String((item as { value?: unknown }).value)
       if (!(JWS_ASYMMETRIC as readonly string[]).includes(alg)) {
         r.problem(item, `${where}.algorithms: '${alg}' is not allowed (use asymmetric algorithms: ${JWS_ASYMMETRIC.join(', ')})`)
       }
     }
-    const jwksUri = r.string(o.get('jwks_uri'), `${where}.jwks_uri`)
+    const jwksUri = opt(o, 'jwks_uri', (n) => r.string(n, `${where}.jwks_uri`))
     oidc.push({
       issuer,
       audience,
-      groupsClaim: r.string(o.get('groups_claim'), `${where}.groups_claim`) ?? 'groups',
+      groupsClaim: opt(o, 'groups_claim', (n) => r.string(n, `${where}.groups_claim`)) ?? 'groups',
       ...(jwksUri !== undefined ? { jwksUri } : {}),
       algorithms,
-      clockToleranceS: (r.duration(o.get('clock_tolerance'), `${where}.clock_tolerance`) ?? 30_000) / 1000
+      clockToleranceS: (opt(o, 'clock_tolerance', (n) => r.duration(n, `${where}.clock_tolerance`)) ?? 30_000) / 1000
     })
   }
   const apiKeys: ApiKeyConfig[] = []
-  for (const [i, item] of r.items(m.get('api_keys'), 'identity.api_keys').entries()) {
+  for (const [i, item] of (opt(m, 'api_keys', (n) => r.items(n, 'identity.api_keys')) ?? []).entries()) {
     const where = `identity.api_keys[${i}]`
     const k = r.entries(item, where, ['name', 'sha256', 'groups', ...SECRET_KEYS])
     rejectSecrets(r, k, where, 'sha256 (the hex SHA-256 of the key)')
-    const name = r.string(k.get('name'), `${where}.name`)
-    const sha256 = r.string(k.get('sha256'), `${where}.sha256`)
-    if (sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(sha256)) r.problem(k.get('sha256'), `${where}.sha256 must be 64 hex characters (the SHA-256 of the key, never the key)`)
+    const name = opt(k, 'name', (n) => r.string(n, `${where}.name`))
+    const sha256 = opt(k, 'sha256', (n) => r.string(n, `${where}.sha256`))
+    if (sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(sha256)) r.problem(at(k, 'sha256'), `${where}.sha256 must be 64 hex characters (the SHA-256 of the key, never the key)`)
     if (name === undefined || sha256 === undefined) continue
-    apiKeys.push({ name, sha256: sha256.toLowerCase(), groups: r.strings(k.get('groups'), `${where}.groups`) ?? [] })
+    apiKeys.push({ name, sha256: sha256.toLowerCase(), groups: opt(k, 'groups', (n) => r.strings(n, `${where}.groups`, true)?.map((x) => x.value)) ?? [] })
   }
-  return { oidc, apiKeys, devIssuer: r.boolean(m.get('dev_issuer'), 'identity.dev_issuer') ?? false }
+  return { oidc, apiKeys, devIssuer: opt(m, 'dev_issuer', (n) => r.boolean(n, 'identity.dev_issuer')) ?? false }
 }
 
-function rejectSecrets (r: YamlReader, m: Map<string, Node | null>, where: string, instead: string): void {
+function rejectSecrets (r: YamlSource, m: Entries, where: string, instead: string): void {
   for (const key of SECRET_KEYS) {
-    if (m.has(key)) r.problem(m.get(key), `${where}.${key}: secrets never go in gatehouse.yaml; use ${instead}`)
+    if (m.has(key)) r.problem(at(m, key), `${where}.${key}: secrets never go in gatehouse.yaml; use ${instead}`)
   }
 }
 
-function readTargets (r: YamlReader, node: Node | null | undefined, base: string): TargetConfig[] {
+function readTargets (r: YamlSource, node: Node | null, base: string): TargetConfig[] {
   const out: TargetConfig[] = []
   const names = new Set<string>()
-  for (const [i, item] of r.items(node, 'targets').entries()) {
+  for (const [i, item] of (node === null ? [] : r.items(node, 'targets')).entries()) {
     const where = `targets[${i}]`
     const keys = ['name', 'protocol', 'provider', 'upstream', 'password_env', 'password_file', 'upstream_tls', 'upstream_ca',
       'api_key_env', 'api_key_file', 'timeouts', 'max_body_size', ...SECRET_KEYS]
     const m = r.entries(item, where, keys)
-    const name = r.string(m.get('name'), `${where}.name`)
-    if (name !== undefined && !/^[A-Za-z0-9_.-]+$/.test(name)) r.problem(m.get('name'), `${where}.name may only hold letters, digits, '_', '.' and '-' (it is a database name or URL path segment)`)
-    if (name !== undefined && names.has(name)) r.problem(m.get('name'), `duplicate target name '${name}'`)
+    const name = opt(m, 'name', (n) => r.string(n, `${where}.name`))
+    if (name !== undefined && !/^[A-Za-z0-9_.-]+$/.test(name)) r.problem(at(m, 'name'), `${where}.name may only hold letters, digits, '_', '.' and '-' (it is a database name or URL path segment)`)
+    if (name !== undefined && names.has(name)) r.problem(at(m, 'name'), `duplicate target name '${name}'`)
     if (name !== undefined) names.add(name)
-    const protocol = r.oneOf(m.get('protocol'), `${where}.protocol`, PROTOCOLS)
-    const upstream = r.string(m.get('upstream'), `${where}.upstream`)
+    const protocol = opt(m, 'protocol', (n) => r.oneOf(n, `${where}.protocol`, PROTOCOLS))
+    const upstream = opt(m, 'upstream', (n) => r.string(n, `${where}.upstream`))
     if (name === undefined || protocol === undefined || upstream === undefined) {
       r.problem(item, `${where} needs name, protocol and upstream`)
       continue
@@ -294,47 +303,47 @@ function readTargets (r: YamlReader, node: Node | null | undefined, base: string
       rejectSecrets(r, m, where, 'password_env or password_file')
       let url: URL | undefined
       try { url = new URL(upstream) } catch { /* reported below */ }
-      if (url === undefined || !/^postgres(ql)?:$/.test(url.protocol)) r.problem(m.get('upstream'), `${where}.upstream must be a postgres://user@host:port/db URL`)
-      else if (url.password !== '') r.problem(m.get('upstream'), `${where}.upstream must not contain a password; use password_env or password_file`)
+      if (url === undefined || !/^postgres(ql)?:$/.test(url.protocol)) r.problem(at(m, 'upstream'), `${where}.upstream must be a postgres://user@host:port/db URL`)
+      else if (url.password !== '') r.problem(at(m, 'upstream'), `${where}.upstream must not contain a password; use password_env or password_file`)
       const t: PostgresTargetConfig = {
         name,
         protocol,
         upstream,
-        upstreamTls: r.oneOf(m.get('upstream_tls'), `${where}.upstream_tls`, UPSTREAM_TLS) ?? 'prefer'
+        upstreamTls: opt(m, 'upstream_tls', (n) => r.oneOf(n, `${where}.upstream_tls`, UPSTREAM_TLS)) ?? 'prefer'
       }
-      const passwordEnv = r.string(m.get('password_env'), `${where}.password_env`)
-      const passwordFile = r.string(m.get('password_file'), `${where}.password_file`)
-      const ca = r.string(m.get('upstream_ca'), `${where}.upstream_ca`)
+      const passwordEnv = opt(m, 'password_env', (n) => r.string(n, `${where}.password_env`))
+      const passwordFile = opt(m, 'password_file', (n) => r.string(n, `${where}.password_file`))
+      const ca = opt(m, 'upstream_ca', (n) => r.string(n, `${where}.upstream_ca`))
       if (passwordEnv !== undefined) t.passwordEnv = passwordEnv
       if (passwordFile !== undefined) t.passwordFile = resolve(base, passwordFile)
       if (ca !== undefined) t.upstreamCa = resolve(base, ca)
       out.push(t)
     } else {
       rejectSecrets(r, m, where, 'api_key_env or api_key_file')
-      const provider = r.oneOf(m.get('provider'), `${where}.provider`, ['openai', 'anthropic'] as const)
+      const provider = opt(m, 'provider', (n) => r.oneOf(n, `${where}.provider`, ['openai', 'anthropic'] as const))
       if (!m.has('provider')) r.problem(item, `${where} needs a provider (openai or anthropic)`)
       try {
         const url = new URL(upstream)
         if (!/^https?:$/.test(url.protocol)) throw new Error('scheme')
-        if (url.username !== '' || url.password !== '') r.problem(m.get('upstream'), `${where}.upstream must not contain credentials; use api_key_env or api_key_file`)
+        if (url.username !== '' || url.password !== '') r.problem(at(m, 'upstream'), `${where}.upstream must not contain credentials; use api_key_env or api_key_file`)
       } catch {
-        r.problem(m.get('upstream'), `${where}.upstream must be an http(s) URL`)
+        r.problem(at(m, 'upstream'), `${where}.upstream must be an http(s) URL`)
       }
-      const tm = r.entries(m.get('timeouts'), `${where}.timeouts`, ['connect', 'headers', 'body'])
+      const tm = r.entries(m.get('timeouts')?.value ?? null, `${where}.timeouts`, ['connect', 'headers', 'body'])
       const t: HttpLlmTargetConfig = {
         name,
         protocol,
         provider: provider ?? 'openai',
         upstream: upstream.replace(/\/+$/, ''),
         timeouts: {
-          connectMs: r.duration(tm.get('connect'), `${where}.timeouts.connect`) ?? DEFAULT_TIMEOUTS.connectMs,
-          headersMs: r.duration(tm.get('headers'), `${where}.timeouts.headers`) ?? DEFAULT_TIMEOUTS.headersMs,
-          bodyMs: r.duration(tm.get('body'), `${where}.timeouts.body`) ?? DEFAULT_TIMEOUTS.bodyMs
+          connectMs: opt(tm, 'connect', (n) => r.duration(n, `${where}.timeouts.connect`)) ?? DEFAULT_TIMEOUTS.connectMs,
+          headersMs: opt(tm, 'headers', (n) => r.duration(n, `${where}.timeouts.headers`)) ?? DEFAULT_TIMEOUTS.headersMs,
+          bodyMs: opt(tm, 'body', (n) => r.duration(n, `${where}.timeouts.body`)) ?? DEFAULT_TIMEOUTS.bodyMs
         },
-        maxBodyBytes: r.size(m.get('max_body_size'), `${where}.max_body_size`) ?? DEFAULT_MAX_BODY_BYTES
+        maxBodyBytes: opt(m, 'max_body_size', (n) => r.size(n, `${where}.max_body_size`)) ?? DEFAULT_MAX_BODY_BYTES
       }
-      const keyEnv = r.string(m.get('api_key_env'), `${where}.api_key_env`)
-      const keyFile = r.string(m.get('api_key_file'), `${where}.api_key_file`)
+      const keyEnv = opt(m, 'api_key_env', (n) => r.string(n, `${where}.api_key_env`))
+      const keyFile = opt(m, 'api_key_file', (n) => r.string(n, `${where}.api_key_file`))
       if (keyEnv !== undefined) t.apiKeyEnv = keyEnv
       if (keyFile !== undefined) t.apiKeyFile = resolve(base, keyFile)
       out.push(t)

@@ -1,6 +1,24 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair } from 'yaml'
-import { closestName } from '../config/index.js'
-import type { PolicyProblem } from './problems.js'
+import { closestName } from './names.js'
+import { parseDuration, parseSize } from './units.js'
+
+/** One mistake in a YAML file (config, policy, policy test), where it is. */
+export interface SourceProblem {
+  file: string
+  line: number
+  col: number
+  message: string
+}
+
+/** `path:line:col: message`, the shape editors and CI annotate. */
+export function formatProblem (p: SourceProblem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.message}`
+}
+
+/** Problems in reading order: by file, then line, then column. */
+export function sortProblems (problems: SourceProblem[]): SourceProblem[] {
+  return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col))
+}
 
 /** Where something is in a source file; what a problem or a duplicate-id report points at. */
 export interface SourceLocation { file: string; line: number; col: number }
@@ -17,14 +35,14 @@ export function didYouMean (word: string, known: readonly string[]): string {
  */
 export class YamlSource {
   readonly file: string
-  readonly problems: PolicyProblem[]
+  readonly problems: SourceProblem[]
   readonly #lines = new LineCounter()
   /** The documents that parsed; a document with a syntax error is reported and left out. */
   readonly #docs: Document.Parsed[] = []
   /** The document being read: aliases resolve within it. */
   #doc: Document.Parsed | undefined
 
-  constructor (file: string, text: string, problems: PolicyProblem[]) {
+  constructor (file: string, text: string, problems: SourceProblem[]) {
     this.file = file
     this.problems = problems
     const docs = parseAllDocuments(text, { lineCounter: this.#lines, prettyErrors: false, uniqueKeys: true })
@@ -137,6 +155,37 @@ export class YamlSource {
       return undefined
     }
     return value as number
+  }
+
+  /** The items of a list, aliases resolved. */
+  items (node: Node | null, where: string): Node[] {
+    if (!isSeq(node)) {
+      this.problem(node, `${where} must be a list, got ${describe(node)}`)
+      return []
+    }
+    return (node.items as Array<Node | null>).map((n) => this.#resolve(n)).filter((n): n is Node => n !== null)
+  }
+
+  /** `30s`, `10m`, `1h`, `250ms`, or a bare number of milliseconds. */
+  duration (node: Node | null, where: string): number | undefined {
+    const v = isScalar(node) ? node.value : undefined
+    const ms = typeof v === 'number' ? v : typeof v === 'string' ? parseDuration(v) : undefined
+    if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+      this.problem(node, `${where} must be a duration such as 500ms, 30s, 10m or 1h, got ${describe(node)}`)
+      return undefined
+    }
+    return ms
+  }
+
+  /** `10mb`, `512kb`, `1gb`, or a bare number of bytes. */
+  size (node: Node | null, where: string): number | undefined {
+    const v = isScalar(node) ? node.value : undefined
+    const bytes = typeof v === 'number' ? v : typeof v === 'string' ? parseSize(v) : undefined
+    if (bytes === undefined || !Number.isInteger(bytes) || bytes <= 0) {
+      this.problem(node, `${where} must be a size such as 512kb or 10mb, got ${describe(node)}`)
+      return undefined
+    }
+    return bytes
   }
 
   oneOf<T extends string> (node: Node | null, where: string, allowed: readonly T[]): T | undefined {

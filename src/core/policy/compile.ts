@@ -1,10 +1,9 @@
+import { sortProblems, type SourceProblem, didYouMean, YamlSource, type SourceLocation } from '../config/index.js'
 import { BUILTIN_ENTITIES } from '../pii/index.js'
 import type { EntityDetector } from './event-view.js'
 import { CompiledPolicySet } from './policy-set.js'
-import { sortProblems, type PolicyProblem } from './problems.js'
 import { readRule, type EntityReference, type RuleSpec } from './rule-schema.js'
 import { findShadowedRules } from './shadowing.js'
-import { didYouMean, YamlSource, type SourceLocation } from './yaml-source.js'
 
 /** One policy file's text, named as problems should name it. */
 export interface PolicySource { file: string; text: string }
@@ -23,7 +22,7 @@ export interface CompileOptions {
 export interface CompileResult {
   /** Present only when there were no problems. */
   set?: CompiledPolicySet
-  problems: PolicyProblem[]
+  problems: SourceProblem[]
 }
 
 /**
@@ -32,7 +31,7 @@ export interface CompileResult {
  * Rule order is the order of `sources`, then of documents within a file.
  */
 export function compilePolicySet (sources: readonly PolicySource[], opts: CompileOptions): CompileResult {
-  const problems: PolicyProblem[] = []
+  const problems: SourceProblem[] = []
   const rules: RuleSpec[] = []
   const references: EntityReference[] = []
   const known = new Set<string>(opts.knownEntities ?? BUILTIN_ENTITIES)

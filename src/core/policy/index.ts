@@ -9,6 +9,5 @@ export { checkPolicyDir, loadPolicySet, type CheckResult, type LoadOptions } fro
 export { runPolicyTests, type PolicyTestReport, type PolicyTestResult } from './policy-tests.js'
 export { parseTestEvent, type SqlAnalyzer } from './test-event.js'
 export { policyRevision, contentRevision } from './revision.js'
-export { formatProblem, type PolicyProblem } from './problems.js'
 export type { EntityDetector } from './event-view.js'
 export { SQL_OPERATIONS } from './vocabulary.js'

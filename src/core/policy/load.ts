@@ -3,7 +3,7 @@ import { detectEntities } from '../pii/index.js'
 import { compilePolicySet, type CompileOptions } from './compile.js'
 import { readPolicyFiles } from './policy-files.js'
 import type { PolicySet } from './policy-set.js'
-import { formatProblem } from './problems.js'
+import { formatProblem } from '../config/index.js'
 import { policyRevision } from './revision.js'
 
 const READ_ERRORS: Record<string, string> = {

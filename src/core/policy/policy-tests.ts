@@ -1,10 +1,9 @@
+import { formatProblem, type SourceProblem, YamlSource, type SourceLocation } from '../config/index.js'
 import { isSeq, type Node } from 'yaml'
 import type { Decision } from '../events/index.js'
 import { readPolicyTestFiles } from './policy-files.js'
 import type { PolicySet } from './policy-set.js'
-import { formatProblem, type PolicyProblem } from './problems.js'
 import { readTestEvent, type SqlAnalyzer } from './test-event.js'
-import { YamlSource, type SourceLocation } from './yaml-source.js'
 
 const CASE_KEYS = ['name', 'event', 'expect'] as const
 const EXPECT_KEYS = ['action', 'rules', 'shadow', 'masks', 'limits', 'message'] as const
@@ -42,7 +41,7 @@ export interface PolicyTestReport {
  * build it, decided, and compared with its expectation.
  */
 export async function runPolicyTests (dir: string, set: PolicySet, opts: { analyzeSql: SqlAnalyzer }): Promise<PolicyTestReport> {
-  const problems: PolicyProblem[] = []
+  const problems: SourceProblem[] = []
   const results: PolicyTestResult[] = []
   let broken = 0
   for (const file of await readPolicyTestFiles(dir)) {

@@ -9,7 +9,7 @@ import {
   MASK_KEYS, MASK_STYLES, MASK_TARGETS, MATCH_KEYS, MODES, PROMPT_KEYS, PROTOCOLS, RECOGNIZER_KEYS, RULE_KEYS,
   SQL_KEYS, SQL_OPERATIONS, VALIDATORS
 } from './vocabulary.js'
-import { describe, didYouMean, type SourceLocation, type YamlSource } from './yaml-source.js'
+import { describe, didYouMean, type SourceLocation, type YamlSource } from '../config/index.js'
 
 /** The match block of a rule after validation. Absent keys do not restrict. */
 export interface MatchSpec {

@@ -1,5 +1,5 @@
 import type { ProtocolName } from '../events/index.js'
-import type { PolicyProblem } from './problems.js'
+import type { SourceProblem } from '../config/index.js'
 import type { MatchSpec, RuleSpec } from './rule-schema.js'
 
 /**
@@ -8,8 +8,8 @@ import type { MatchSpec, RuleSpec } from './rule-schema.js'
  * compared exactly are used (protocol, target, identity, sql.operations, llm.model); for those, a
  * rule is covered when it restricts each of the deny rule's keys to a subset of the deny rule's values.
  */
-export function findShadowedRules (rules: readonly RuleSpec[]): PolicyProblem[] {
-  const problems: PolicyProblem[] = []
+export function findShadowedRules (rules: readonly RuleSpec[]): SourceProblem[] {
+  const problems: SourceProblem[] = []
   const denies = rules.filter((r) => r.action === 'deny' && r.mode === 'enforce' && isComparable(r.match))
   for (const rule of rules) {
     if (rule.action === 'deny' || rule.mode !== 'enforce') continue

@@ -1,8 +1,7 @@
+import { formatProblem, type SourceProblem, YamlSource } from '../config/index.js'
 import type { Node } from 'yaml'
 import type { GatewayEvent, LlmFacts, SqlFacts } from '../events/index.js'
 import { PROTOCOLS } from './vocabulary.js'
-import { formatProblem, type PolicyProblem } from './problems.js'
-import { YamlSource } from './yaml-source.js'
 
 /** Turns SQL text into the facts rules match on; the CLI injects the libpg-query analyzer. */
 export type SqlAnalyzer = (text: string) => SqlFacts
@@ -87,7 +86,7 @@ export function readTestEvent (src: YamlSource, node: Node | null, analyzeSql: S
 
 /** Parses one event (JSON or YAML text, policy-test shape) for `policy explain`. */
 export function parseTestEvent (file: string, text: string, analyzeSql: SqlAnalyzer): { event?: GatewayEvent; problems: string[] } {
-  const problems: PolicyProblem[] = []
+  const problems: SourceProblem[] = []
   const src = new YamlSource(file, text, problems)
   const docs = [...src.documents()].filter((d) => d !== null)
   if (docs.length !== 1 && problems.length === 0) src.problem(docs[1] ?? null, 'expected exactly one event')

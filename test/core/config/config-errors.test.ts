@@ -31,10 +31,10 @@ policies: { default: maybe }
   t.same(problems, [
     '2:5: listeners[0] needs an address',
     "3:5: unknown key 'adress' in listeners[0] (did you mean 'address'?)",
-    "4:17: listeners[0].protocols[0] must be one of postgres, http-llm (did you mean 'postgres'?)",
+    "4:17: listeners[0].protocols[0] must be one of postgres, http-llm, got 'postgress' (did you mean 'postgres'?)",
     '8:15: targets[0].upstream must not contain a password; use password_env or password_file',
     '9:15: targets[0].password: secrets never go in gatehouse.yaml; use password_env or password_file',
-    '10:22: policies.default must be one of allow, deny'
+    "10:22: policies.default must be one of allow, deny, got 'maybe'"
   ])
   t.notOk(problems.join('\n').includes('hunter2'), 'the secret itself is never echoed')
 })
@@ -45,9 +45,9 @@ t.test('YAML syntax errors carry their position', async (t) => {
 })
 
 t.test('wrong types and bad values', async (t) => {
-  t.same(problemsOf('listeners: {name: a}\n'), ['1:12: listeners must be a list'])
+  t.same(problemsOf('listeners: {name: a}\n'), ['1:12: listeners must be a list, got a mapping'])
   t.same(problemsOf('admin: {address: "localhost"}\n'), ['1:18: admin.address must be host:port (e.g. 127.0.0.1:15432 or [::1]:15432)'])
-  t.same(problemsOf('limits: {handshake_timeout: soon}\n'), ['1:29: limits.handshake_timeout must be a duration such as 500ms, 30s, 10m or 1h'])
+  t.same(problemsOf('limits: {handshake_timeout: soon}\n'), ["1:29: limits.handshake_timeout must be a duration such as 500ms, 30s, 10m or 1h, got 'soon'"])
   t.same(problemsOf('state: mongodb://x\n'), ["1:8: state must be 'memory' or a redis:// URL"])
   t.same(problemsOf('identity: {oidc: [{issuer: "https://idp", audience: gh, algorithms: [HS256]}]}\n'), [
     "1:70: identity.oidc[0].algorithms: 'HS256' is not allowed (use asymmetric algorithms: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519)"
