@@ -10,16 +10,17 @@ export abstract class GatehouseError extends Error {
   }
 }
 
-/** gatehouse.yaml is missing a value, has a wrong type, or names something that does not exist. */
-export class ConfigError extends GatehouseError {
-  readonly code = 'GH_CONFIG'
-  /** Every problem found, each already formatted as `path:line:col: message`. */
+/** A failure that is a list of problems in files, each formatted as `path:line:col: message`. */
+abstract class ProblemListError extends GatehouseError {
   readonly problems: string[]
   constructor (problems: string[]) {
     super(problems.join('\n'))
     this.problems = problems
   }
 }
+
+/** gatehouse.yaml is missing a value, has a wrong type, or names something that does not exist. */
+export class ConfigError extends ProblemListError { readonly code = 'GH_CONFIG' }
 
 /** Bytes from a peer that break the protocol's framing or grammar. */
 export class ProtocolError extends GatehouseError { readonly code = 'GH_PROTOCOL' }
@@ -27,21 +28,11 @@ export class ProtocolError extends GatehouseError { readonly code = 'GH_PROTOCOL
 /** A credential was missing, malformed, expired or not trusted. The message is safe to show the caller. */
 export class AuthError extends GatehouseError { readonly code = 'GH_AUTH' }
 
-/** Policy files that failed to load; problems formatted as `path:line:col: message`. */
-export class PolicyLoadError extends GatehouseError {
-  readonly code = 'GH_POLICY_LOAD'
-  readonly problems: string[]
-  constructor (problems: string[]) {
-    super(problems.join('\n'))
-    this.problems = problems
-  }
-}
+/** Policy files that failed to load. */
+export class PolicyLoadError extends ProblemListError { readonly code = 'GH_POLICY_LOAD' }
 
 /** The upstream service could not be reached or broke the connection. */
 export class UpstreamError extends GatehouseError { readonly code = 'GH_UPSTREAM' }
-
-/** A client sent nothing (or too little) within the handshake deadline. */
-export class HandshakeTimeoutError extends GatehouseError { readonly code = 'GH_HANDSHAKE_TIMEOUT' }
 
 /** A message or body larger than the configured maximum. */
 export class TooLargeError extends GatehouseError { readonly code = 'GH_TOO_LARGE' }
