@@ -22,8 +22,12 @@ export interface RegexRecognizerSpec {
    * pieces can match the same text in more than one way (see docs/pii.md "Regex safety").
    */
   re: RegExp
-  /** Turns a match into a span (or rejects it): checksums and structure checks live here. */
-  check: (m: RegExpExecArray, text: string) => Span | null
+  /**
+   * Turns a match into a span (or rejects it): checksums and structure checks live here. Several
+   * spans (the valid prefixes of a run) let overlap resolution keep a shorter one that ends before
+   * a more specific neighbour.
+   */
+  check: (m: RegExpExecArray, text: string) => Span | Span[] | null
   pending: PendingRule
   /** Words in the CONTEXT_WINDOW_CHARS before a match that raise its score. */
   context?: RegExp
@@ -81,9 +85,10 @@ export function regexRecognizer (spec: RegexRecognizerSpec): Recognizer {
   }
 
   const found = (m: RegExpExecArray, text: string, from: number, emit: (c: Candidate) => void): void => {
-    const span = check(m, text)
-    if (span !== null && span.start >= from) {
-      emit({ type: entity, start: span.start, end: span.end, score: scoreAt(text, span), priority })
+    const checked = check(m, text)
+    if (checked === null) return
+    for (const span of Array.isArray(checked) ? checked : [checked]) {
+      if (span.start >= from) emit({ type: entity, start: span.start, end: span.end, score: scoreAt(text, span), priority })
     }
   }
 

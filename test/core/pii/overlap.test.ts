@@ -11,6 +11,11 @@ t.test('the most specific of overlapping findings wins', async (t) => {
   t.same(types('iban GB82WEST12345698765432'), ['IBAN:GB82WEST12345698765432'])
 })
 
+t.test('a less specific candidate cut short by a more specific one keeps its part before it', async (t) => {
+  t.same(types('+49 30 901820 4111 1111 1111 1111'), ['PHONE:+49 30 901820', 'CREDIT_CARD:4111 1111 1111 1111'])
+  t.same(types('+49 30 901820 192.168.1.10'), ['PHONE:+49 30 901820', 'IP_ADDRESS:192.168.1.10'])
+})
+
 t.test('findings never overlap and come in text order', async (t) => {
   const text = 'a@b.co 10.0.0.1 4111111111111111 +44 20 7946 0958 password=abc123xyz postgres://u:p4ss@h.io/x 123-45-6789'
   const found = detector.detect(text)

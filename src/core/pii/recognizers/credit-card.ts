@@ -34,17 +34,19 @@ export const creditCardRecognizer = regexRecognizer({
   contextBoost: 0.15,
   check (m, text) {
     const raw = m[0]
-    const sep = raw.includes(' ') ? ' ' : raw.includes('-') ? '-' : ''
-    if (sep !== '' && raw.includes(sep === ' ' ? '-' : ' ')) return null
-    const groups = sep === '' ? [raw] : raw.split(sep)
+    const groups = raw.split(/[ -]/)
     // The run may hold a card followed by more numbers. Only the printed groupings (5, 4 or 3
-    // groups) or one compact group can be a card: try those group ends, most groups first.
+    // groups, one kind of separator) or one compact group can be a card: try those, most groups first.
     for (const k of GROUP_COUNTS) {
       if (k > groups.length) continue
-      if (k > 1 && !CARD_GROUPINGS.has(groups.slice(0, k).map((g) => g.length).join(','))) continue
       const shape = groups.slice(0, k)
-      const end = m.index + shape.join(sep).length
-      if (k === groups.length && /[\w]/.test(text[end] ?? '')) continue
+      const length = shape.reduce((n, g) => n + g.length, 0) + k - 1
+      const end = m.index + length
+      if (k === groups.length && /\w/.test(text[end] ?? '')) continue
+      if (k > 1) {
+        const seps = raw.slice(0, length).replace(/\d/g, '')
+        if (seps !== seps[0].repeat(k - 1) || !CARD_GROUPINGS.has(shape.map((g) => g.length).join(','))) continue
+      }
       const digits = shape.join('')
       if (digits.length < 12 || digits.length > 19 || !hasKnownIssuer(digits) || !isLuhnValid(digits)) continue
       return { start: m.index, end, score: 0.8 }

@@ -2,7 +2,9 @@ import { regexRecognizer } from '../regex-recognizer.js'
 
 // Local part, '@', up to 8 dot-terminated labels, a letters-only TLD. Labels end at '.', which no
 // label contains, so the label group splits a domain one way only: linear.
-const EMAIL = /(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-]|\.[A-Za-z0-9-])/g
+// A '-' may touch either end ("-----END PRIVATE KEY-----bob@x.com", "bob@x.com-----BEGIN"): once its
+// neighbour is masked the address would otherwise stand alone, unmasked.
+const EMAIL = /(?<![A-Za-z0-9_.%+])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9]|\.[A-Za-z0-9-])/g
 
 /** EMAIL: addr-spec as people write it (RFC 5322 dot-atom local part, DNS host name). */
 export const emailRecognizer = regexRecognizer({

@@ -5,6 +5,7 @@ const SECRET = 'SECRET'
 const PRIORITY = 90
 /** Characters of the URL-safe base64 alphabet plus '.', what tokens and JWTs are made of. */
 const TOKEN_CHARS = /[A-Za-z0-9_.-]/
+// Tokens end before a word character but may end before '-': "sk-...-AA-fe80::1" keeps its key.
 
 /** The start of a code expression (`process.env.KEY`, `os.environ[`, `getenv(`), not a value. */
 const CODE_EXPRESSION = /^[A-Za-z_$][\w$]*[.[(]/
@@ -45,7 +46,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
     // OpenAI (sk-, sk-proj-, sk-svcacct-, sk-admin-) and Anthropic (sk-ant-api03-, sk-ant-admin01-).
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 3 + 250 + 1,
-      re: /(?<![\w-])sk-[A-Za-z0-9_-]{20,250}(?![\w-])/g,
+      re: /(?<![\w-])sk-[A-Za-z0-9_-]{20,250}(?!\w)/g,
       needs: ['sk-'],
       pending: { chars: TOKEN_CHARS },
       check: (m) => (looksRandom(m[0]) ? whole(m) : null)
@@ -61,7 +62,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
     // GitHub classic and fine-grained tokens.
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 256,
-      re: /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?![\w-])/g,
+      re: /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?!\w)/g,
       needs: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
       pending: { chars: /[A-Za-z0-9_-]/ },
       check: (m) => whole(m)
@@ -69,7 +70,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
     // Slack bot/user/app tokens and incoming-webhook paths.
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 256,
-      re: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}(?![\w-])/g,
+      re: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}(?!\w)/g,
       needs: ['xox'],
       pending: { chars: /[A-Za-z0-9_-]/ },
       check: (m) => (/\d/.test(m[0]) ? whole(m) : null)
@@ -92,7 +93,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
     // JWS compact serialization: base64url('{"...') . base64url('{"...') . signature.
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 3 * jwtPart + 3,
-      re: new RegExp(`(?<![\\w-])eyJ[A-Za-z0-9_-]{5,${jwtPart}}\\.eyJ[A-Za-z0-9_-]{5,${jwtPart}}\\.[A-Za-z0-9_-]{0,${jwtPart}}(?![\\w-]|\\.[\\w-])`, 'g'),
+      re: new RegExp(`(?<![\\w-])eyJ[A-Za-z0-9_-]{5,${jwtPart}}\\.eyJ[A-Za-z0-9_-]{5,${jwtPart}}\\.[A-Za-z0-9_-]{0,${jwtPart}}(?!\\w|\\.[\\w-])`, 'g'),
       needs: ['eyJ'],
       pending: { chars: TOKEN_CHARS },
       check: (m) => whole(m)
