@@ -1,6 +1,8 @@
 import t from 'tap'
 import pg from 'pg'
 import { readFile } from 'node:fs/promises'
+import { connect as tlsConnect } from 'node:tls'
+import { FrameReader } from '../../../src/protocols/postgres/codec/index.js'
 import { startTestPostgres } from '../../helpers/postgres.js'
 import { startGatewayFixture, ALICE } from './gateway-fixture.js'
 import { WireClient } from './wire-client.js'
@@ -105,4 +107,33 @@ t.test('shutdown ends open sessions with FATAL 57P01 after the grace period', as
   await c.connect()
   await doomed.gateway.close()
   t.match(await ended, { code: '57P01' })
+})
+
+t.test('PG17 direct SSL (TLS first, ALPN postgresql) needs no SSLRequest', async (t) => {
+  const ca = await readFile(gw.caFile as string, 'utf8')
+  const socket = tlsConnect({ host: gw.host, port: gw.port, ca, ALPNProtocols: ['postgresql'], servername: 'localhost' })
+  t.teardown(() => { socket.destroy() })
+  await new Promise<void>((resolve, reject) => { socket.once('secureConnect', resolve); socket.once('error', reject) })
+  t.equal(socket.alpnProtocol, 'postgresql')
+  const reader = new FrameReader('server')
+  const codes: string[] = []
+  await new Promise<void>((resolve) => {
+    socket.on('data', (c: Buffer) => {
+      reader.push(c)
+      for (let f = reader.next(); f !== undefined; f = reader.next()) {
+        codes.push(String.fromCharCode(f.code))
+        if (f.code === 0x52 && decodeAuthenticationKind(f.body) === 3) socket.write(encodePasswordMessage('token-of-alice'))
+        if (f.code === 0x5a) resolve()
+      }
+    })
+    socket.write(startup)
+  })
+  t.same(codes.filter((c) => c !== 'S'), ['R', 'R', 'K', 'Z'], 'password asked, then AuthenticationOk, BackendKeyData, ReadyForQuery')
+})
+
+t.test('readiness reports each postgres target reachable, and an unreachable one not', async (t) => {
+  const checks = (await gw.gateway.readiness()).checks
+  t.match(checks.find((c) => c.name === 'postgres:analytics'), { ok: true })
+  const broken = await startGatewayFixture(t, { pg: db, targets: () => [{ name: 'gone', protocol: 'postgres', upstream: 'postgres://x@127.0.0.1:1/x', upstreamTls: 'disable' }] })
+  t.match((await broken.gateway.readiness()).checks.find((c) => c.name === 'postgres:gone'), { ok: false, detail: /cannot reach/ })
 })

@@ -23,7 +23,9 @@ export interface MaskingRelay {
 
 const DDL_TAGS = /^(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE) /
 
-export async function startMaskingRelay (upstream: { host: string; port: number }, masking: ResponseMasking, resolver: ColumnResolver): Promise<MaskingRelay> {
+/** `masking` undefined relays every frame as it came (the unmasked baseline); `record: false` keeps no copy. */
+export async function startMaskingRelay (upstream: { host: string; port: number }, masking: ResponseMasking | undefined, resolver: ColumnResolver, opts: { record?: boolean } = {}): Promise<MaskingRelay> {
+  const isRecording = opts.record ?? true
   const chunks: Buffer[] = []
   const counts = new MaskCounts()
   const sockets = new Set<Socket>()
@@ -45,8 +47,15 @@ export async function startMaskingRelay (upstream: { host: string; port: number 
     let rows: RowMasker | undefined
     let copy: CopyOutMasker | undefined
     let chain = Promise.resolve()
-    const send = (b: Buffer): void => { chunks.push(b); client.write(b) }
+    const send = (b: Buffer): void => {
+      if (isRecording) chunks.push(b)
+      client.write(b)
+    }
     const onFrame = async (f: Frame): Promise<void> => {
+      if (masking === undefined) {
+        send(f.raw)
+        return
+      }
       switch (f.code) {
         case BACKEND.ROW_DESCRIPTION: {
           const { fields } = decodeRowDescription(f.body)

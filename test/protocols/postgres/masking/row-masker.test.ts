@@ -145,3 +145,10 @@ t.test('an expression column carrying a masked column\'s name is masked; JSON me
   const v = b('Widget')
   t.equal(resolved.maskRow([v]).values[0], v, 'a resolved column is judged by its identity, not its name')
 })
+
+t.test('numbers and addresses stay valid: a finding in one makes it NULL, short integers are not scanned', async (t) => {
+  const fields = [field('n', { typeOid: 1700 }), field('big', { typeOid: 20 }), field('ip', { typeOid: 869 }), field('frac', { typeOid: 1700 })]
+  const out = new RowMasker({ fields, masking: masking('label', { entities: ['CREDIT_CARD', 'IP_ADDRESS'] }) }).maskRow([b('4242424242424242.00'), b('123456'), b('192.168.10.20'), b('123.4500000000000000')])
+  t.same(out.values, [null, b('123456'), null, b('123.4500000000000000')])
+  t.same(out.counts, { CREDIT_CARD: 1, IP_ADDRESS: 1 })
+})

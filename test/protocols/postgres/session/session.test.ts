@@ -193,3 +193,28 @@ t.test('an unknown client message type is a protocol violation that closes the s
   t.match(decodeErrorFields(frames('server', bytesOf(a, 'to-client'))[0].body), { code: '08P01' })
   t.equal(a.at(-1)?.kind, 'close')
 })
+
+t.test('a FunctionCall needs a rule that allows it: the default does not', async (t) => {
+  const fnCall = Buffer.from([0x46, 0, 0, 0, 14, 0, 0, 0x04, 0xd2, 0, 0, 0, 0, 0, 0])
+  const byDefault = readySession(() => ({ ...allow(), rules: [] }))
+  const a = client(byDefault, fnCall)
+  t.equal(decodeQuery(frames('client', bytesOf(a, 'to-server'))[0].body).sql, DENIED_SQL)
+  const out = fromServer(byDefault, encodeErrorResponse({ severity: 'ERROR', code: '42601', message: 'x' }), encodeReadyForQuery('I'))
+  t.equal(decodeErrorFields(frames('server', out)[0].body).code, '42501')
+  const byRule = readySession(allow)
+  t.ok(bytesOf(client(byRule, fnCall), 'to-server').equals(fnCall), 'forwarded as sent when a rule allows it')
+})
+
+t.test('DEALLOCATE and DISCARD ALL forget statements; a Bind to a forgotten one is forwarded undecided', async (t) => {
+  const decided: string[] = []
+  const s = readySession((e) => { decided.push(e.sql?.text ?? ''); return allow() })
+  client(s, encodeParse({ name: 'q1', sql: 'select 1', paramTypes: [] }), encodeParse({ name: 'q2', sql: 'select 2', paramTypes: [] }))
+  client(s, encodeQuery({ sql: 'deallocate q1' }))
+  decided.length = 0
+  client(s, encodeBind({ portal: '', statement: 'q1', paramFormats: [], params: [], resultFormats: [] }), encodeBind({ portal: '', statement: 'q2', paramFormats: [], params: [], resultFormats: [] }))
+  t.same(decided, ['select 2'])
+  client(s, encodeQuery({ sql: 'DISCARD ALL' }))
+  decided.length = 0
+  client(s, encodeBind({ portal: '', statement: 'q2', paramFormats: [], params: [], resultFormats: [] }))
+  t.same(decided, [])
+})
