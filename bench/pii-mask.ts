@@ -81,10 +81,13 @@ const adversarial: Array<Record<string, string>> = []
 for (const unit of ADVERSARIAL) {
   const ms = [20_000, 200_000].map((n) => {
     const text = unit.repeat(Math.ceil(n / unit.length)).slice(0, n)
-    masker.mask(text)
-    const t0 = performance.now()
-    masker.mask(text)
-    return performance.now() - t0
+    let best = Infinity
+    for (let r = 0; r < 4; r++) {
+      const t0 = performance.now()
+      masker.mask(text)
+      if (r > 0) best = Math.min(best, performance.now() - t0)
+    }
+    return best
   })
   adversarial.push({ run: JSON.stringify(unit), '200k chars ms': ms[1].toFixed(1), 'MB/s': (0.2 / (ms[1] / 1000)).toFixed(1), 'time 200k / 20k': (ms[1] / ms[0]).toFixed(1) })
 }
