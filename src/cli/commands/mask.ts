@@ -26,6 +26,14 @@ async function write (s: string): Promise<void> {
   if (s !== '' && !process.stdout.write(s)) await once(process.stdout, 'drain')
 }
 
+/** The reader went away (`gatehouse mask < big | head`): stop quietly, as other filters do. */
+function exitOnClosedStdout (): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    process.exit(0)
+  })
+}
+
 /** Custom recognizers of the configured policy set; without a loadable set, none (and a warning). */
 async function policyRecognizers (configFile: string | undefined): Promise<readonly CustomRecognizerSpec[]> {
   const config = await loadConfig({ file: configFile })
@@ -87,6 +95,7 @@ export const command: Command = {
       process.stderr.write(`gatehouse mask: unknown entity ${unknown.join(', ')} (known: ${BUILTIN_ENTITIES.join(', ')})\n`)
       return 2
     }
+    exitOnClosedStdout()
     const custom = await policyRecognizers(values.config as string | undefined)
     const masker = createMasker({ style: 'label', entities, custom })
     if (values.jsonl === true) return maskJsonl(masker)

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -93,4 +94,16 @@ t.test('a large input streams through (200k lines)', async (t) => {
   const r = await run([], line.repeat(200_000))
   t.equal(r.code, 0)
   t.equal(r.stdout, 'order 48213 shipped to [EMAIL] on 2024-01-15\n'.repeat(200_000))
+})
+
+t.test('a reader that goes away (| head) ends the command quietly', async (t) => {
+  const child = spawn(process.execPath, [BIN, 'mask'], { cwd })
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+  child.stdout.once('data', () => child.stdout.destroy())
+  child.stdin.on('error', () => {}) // the child may exit before all input is written
+  child.stdin.end('mail a@b.co and more text\n'.repeat(400_000))
+  const [code] = await once(child, 'close') as [number | null]
+  t.equal(code, 0)
+  t.equal(stderr, '')
 })
