@@ -75,8 +75,11 @@ export class PiiDetector implements Detector {
    */
   step (text: string, from: number, isFinal: boolean, state?: ScanState, offset = 0): Selection {
     const candidates: Candidate[] = []
-    const pending: number[] = []
     const floor = Math.max(0, from - CONTEXT_CHARS)
+    const pending = isFinal ? [] : this.#recognizers.map((r) => r.pendingFrom(text, floor))
+    const known = isFinal ? text.length : Math.min(text.length, ...pending)
+    // Nothing before `from` is undecided, so nothing can be decided now: scan later, when it can.
+    if (known <= from) return { findings: [], next: from }
     for (let i = 0; i < this.#recognizers.length; i++) {
       const r = this.#recognizers[i]
       const first = candidates.length
@@ -88,8 +91,7 @@ export class PiiDetector implements Detector {
       const found = candidates.length
       r.scan(text, start, (c) => { if (c.score >= MIN_SCORE && c.start >= start) candidates.push(c) })
       if (isFinal) continue
-      const p = r.pendingFrom(text, floor)
-      pending.push(p)
+      const p = pending[i]
       if (state !== undefined) {
         // Candidates starting before p can no longer change: keep them, and scan only from p next time.
         state.scannedTo[i] = Math.max(state.scannedTo[i], p + offset)
@@ -100,7 +102,7 @@ export class PiiDetector implements Detector {
         }
       }
     }
-    return selectFindings(candidates, from, isFinal ? text.length : Math.min(text.length, ...pending))
+    return selectFindings(candidates, from, known)
   }
 }
 

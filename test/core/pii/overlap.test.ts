@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createDetector, createMasker } from '../../../src/core/pii/index.js'
+import { createDetector, createMasker, createStreamMasker } from '../../../src/core/pii/index.js'
 
 const detector = createDetector()
 const types = (text: string): string[] => detector.detect(text).map((f) => `${f.type}:${text.slice(f.start, f.end)}`)
@@ -34,6 +34,14 @@ t.test('entities restrict which types are looked for', async (t) => {
   t.same(d.entities, ['EMAIL'])
   t.same(d.detect('a@b.co 10.0.0.1').map((f) => f.type), ['EMAIL'])
   t.same(createMasker({ style: 'label', entities: ['IP_ADDRESS'] }).mask('a@b.co 10.0.0.1').masked, 'a@b.co [IP_ADDRESS]')
+})
+
+t.test('an empty entity list masks nothing, in whole texts and streams', async (t) => {
+  const m = createMasker({ style: 'label', entities: [] })
+  t.equal(m.mask('a@b.co 10.0.0.1').masked, 'a@b.co 10.0.0.1')
+  const s = createStreamMasker(m)
+  t.equal(s.push('a@b.co '), 'a@b.co ', 'nothing is held back either')
+  t.equal(s.end(), '')
 })
 
 t.test('an unknown entity name is refused with the known ones listed', async (t) => {
