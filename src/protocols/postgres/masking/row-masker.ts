@@ -8,7 +8,8 @@ import { typeFamily, type TypeFamily } from './type-family.js'
 
 type FieldPlan =
   | { kind: 'pass' }
-  | { kind: 'scan'; isJson: boolean; isJsonbBinary: boolean }
+  /** `isNulledOnFinding`: a value whose syntax a label would break becomes NULL when anything is found. */
+  | { kind: 'scan'; isJson: boolean; isJsonbBinary: boolean; isNumber: boolean; isNulledOnFinding: boolean }
   /** `type`: the label type, detected in the column's first value and kept for the result set. */
   | { kind: 'column'; style: MaskStyle; family: TypeFamily; isBinary: boolean; type?: string; label?: Buffer | null }
 
@@ -60,50 +61,59 @@ export class RowMasker {
       if (f.format === BINARY_FORMAT) {
         // The binary forms of text, json and jsonb are their text (jsonb after a version byte): scanning
         // them decodes nothing. Any other binary value is relayed as it is.
-        return family === 'text' || isJson ? { kind: 'scan', isJson, isJsonbBinary: family === 'jsonb' } : { kind: 'pass' }
+        return family === 'text' || isJson ? { kind: 'scan', isJson, isJsonbBinary: family === 'jsonb', isNumber: false, isNulledOnFinding: false } : { kind: 'pass' }
       }
       // Custom recognizers can match anything, even a date's text.
       if (family === 'opaque' && m.isBuiltinOnly) return { kind: 'pass' }
-      return { kind: 'scan', isJson, isJsonbBinary: false }
+      const isNumber = family === 'number' && m.isBuiltinOnly
+      return { kind: 'scan', isJson, isJsonbBinary: false, isNumber, isNulledOnFinding: family === 'number' || family === 'strict' }
     })
     this.isPassThrough = this.#plans.every((p) => p.kind === 'pass')
   }
 
   /** One row's values masked. @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-DATAROW */
   maskRow (values: ReadonlyArray<Buffer | null>): MaskedRow {
-    if (this.isPassThrough) return { values: values as Array<Buffer | null>, counts: NOTHING_MASKED }
-    let out: Array<Buffer | null> | undefined
-    const rowCounts = this.#rowCounts
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]
-      const plan = this.#plans[i]
-      if (v === null || plan === undefined || plan.kind === 'pass') continue
-      const masked = plan.kind === 'scan' ? this.#scan(v, plan, rowCounts) : this.#maskColumn(v, plan, rowCounts)
-      if (masked !== v) {
-        out ??= values.slice()
-        out[i] = masked
-      }
-    }
+    const out = this.#maskValues(values, this.#rowCounts)
     if (out === undefined) return { values: values as Array<Buffer | null>, counts: NOTHING_MASKED }
-    const counts = rowCounts.toRecord()
-    rowCounts.clear()
+    const counts = this.#rowCounts.toRecord()
+    this.#rowCounts.clear()
     for (const [type, n] of Object.entries(counts)) this.counts.add(type, n)
     return { values: out, counts }
   }
 
   /**
    * A DataRow frame's body masked: a new DataRow frame (lengths recomputed), or undefined when the row is
-   * unchanged and the original frame can be relayed as it came.
+   * unchanged and the original frame can be relayed as it came. Counts go to `counts` only.
    */
   maskDataRow (body: Buffer): Buffer | undefined {
     if (this.isPassThrough) return undefined
-    const { values } = decodeDataRow(body)
-    const masked = this.maskRow(values)
-    return masked.values === values ? undefined : encodeDataRow({ values: masked.values })
+    const out = this.#maskValues(decodeDataRow(body).values, this.counts)
+    return out === undefined ? undefined : encodeDataRow({ values: out })
   }
 
-  #scan (v: Buffer, plan: Extract<FieldPlan, { kind: 'scan' }>, counts: MaskCounts): Buffer {
-    if (!plan.isJsonbBinary) return this.#masking.maskBytes(v, counts, plan.isJson)
+  /** The masked values, or undefined when none changed. */
+  #maskValues (values: ReadonlyArray<Buffer | null>, counts: MaskCounts): Array<Buffer | null> | undefined {
+    if (this.isPassThrough) return undefined
+    let out: Array<Buffer | null> | undefined
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]
+      const plan = this.#plans[i]
+      if (v === null || plan === undefined || plan.kind === 'pass') continue
+      const masked = plan.kind === 'scan' ? this.#scan(v, plan, counts) : this.#maskColumn(v, plan, counts)
+      if (masked !== v) {
+        out ??= values.slice()
+        out[i] = masked
+      }
+    }
+    return out
+  }
+
+  #scan (v: Buffer, plan: Extract<FieldPlan, { kind: 'scan' }>, counts: MaskCounts): Buffer | null {
+    if (plan.isNumber && integerDigits(v) < MIN_CARD_DIGITS) return v
+    if (!plan.isJsonbBinary) {
+      const masked = this.#masking.maskBytes(v, counts, plan.isJson)
+      return masked !== v && plan.isNulledOnFinding ? null : masked
+    }
     const text = v.subarray(1)
     const masked = this.#masking.maskBytes(text, counts, true)
     return masked === text ? v : Buffer.concat([v.subarray(0, 1), masked])
@@ -136,6 +146,20 @@ export class RowMasker {
     const json = Buffer.from(JSON.stringify(replacement), 'utf8')
     return plan.isBinary && plan.family === 'jsonb' ? Buffer.concat([Buffer.from([JSONB_BINARY_VERSION]), json]) : json
   }
+}
+
+/** The shortest card number a built-in recognizer reports: shorter integers cannot be one. */
+const MIN_CARD_DIGITS = 12
+const DOT = 0x2e
+
+/** Digits before the decimal point of a number's text form. */
+function integerDigits (v: Buffer): number {
+  let n = 0
+  for (const c of v) {
+    if (c === DOT) break
+    if (c >= 0x30 && c <= 0x39) n++
+  }
+  return n
 }
 
 /** A JSON value's text for masking: a JSON string's content, or the document itself. */

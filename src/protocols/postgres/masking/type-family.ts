@@ -1,10 +1,12 @@
 /**
  * What a column's type means for masking. A masked value must stay valid for its type wherever the
  * client parses it: text-like types take the style's text, json/jsonb a JSON string, anything else
- * (numbers, dates, arrays, inet, ...) becomes NULL because a label is not a valid value of it.
+ * (numbers, dates, arrays, inet, ...) becomes NULL because a label is not a valid value of it. Content
+ * found inside a number or an address makes the value NULL for the same reason; inside any other type
+ * (arrays, records, xml) it is replaced in place, which keeps those literals parseable.
  * @see https://www.postgresql.org/docs/current/catalog-pg-type.html (OIDs from pg_type.dat)
  */
-export type TypeFamily = 'text' | 'json' | 'jsonb' | 'opaque' | 'other'
+export type TypeFamily = 'text' | 'json' | 'jsonb' | 'opaque' | 'number' | 'strict' | 'other'
 
 const TEXT_OIDS = new Set([
   25, // text
@@ -38,6 +40,24 @@ const OPAQUE_OIDS = new Set([
   2950 // uuid
 ])
 
+/**
+ * Numbers that can hold a card number (int8, numeric, money): only a long integer part can be one, and a
+ * label inside a number would not parse, so a finding makes the value NULL.
+ */
+const NUMBER_OIDS = new Set([
+  20, // int8
+  1700, // numeric
+  790 // money
+])
+
+/** Scalars with a strict syntax (addresses): a finding in one makes it NULL rather than invalid. */
+const STRICT_OIDS = new Set([
+  869, // inet
+  650, // cidr
+  829, // macaddr
+  774 // macaddr8
+])
+
 /** pg_type.typcategory of string types (citext, domains over text, ...). */
 const STRING_CATEGORY = 'S'
 
@@ -47,6 +67,8 @@ export function typeFamily (typeOid: number, typeCategory?: string): TypeFamily 
   if (typeOid === JSON_OID) return 'json'
   if (typeOid === JSONB_OID) return 'jsonb'
   if (OPAQUE_OIDS.has(typeOid)) return 'opaque'
+  if (NUMBER_OIDS.has(typeOid)) return 'number'
+  if (STRICT_OIDS.has(typeOid)) return 'strict'
   if (typeCategory === STRING_CATEGORY) return 'text'
   return 'other'
 }
