@@ -209,6 +209,7 @@ export class ClientConnection {
         case 'to-client': this.#toClient.push(a.bytes); break
         case 'to-server': this.#toServer.push(a.bytes); break
         case 'audit':
+          if (a.entry.decision.action !== 'allow') this.#log.info({ rules: a.entry.decision.rules, request: a.entry.requestId }, 'statement denied')
           try {
             this.#deps.services.audit.record(a.entry)
           } catch (err) {

@@ -36,6 +36,8 @@ export const pgError = {
     fatal(SQLSTATE.FEATURE_NOT_SUPPORTED, `unsupported frontend protocol ${version >>> 16}.${version & 0xffff}: gatehouse supports 3.0`),
   replicationRefused: (): ErrorFields =>
     fatal(SQLSTATE.INSUFFICIENT_PRIVILEGE, 'replication connections through gatehouse need a policy rule that allows them'),
+  startupParameterRefused: (name: string): ErrorFields =>
+    fatal(SQLSTATE.INSUFFICIENT_PRIVILEGE, `startup parameter "${name}" is not allowed through gatehouse`, 'Change roles with SET ROLE, which policy decides.'),
   protocolViolation: (what: string): ErrorFields => fatal(SQLSTATE.PROTOCOL_VIOLATION, what),
   upstreamUnavailable: (target: string, why: string): ErrorFields =>
     fatal(SQLSTATE.CONNECTION_FAILURE, `cannot connect to target "${target}": ${why}`),

@@ -137,3 +137,13 @@ t.test('readiness reports each postgres target reachable, and an unreachable one
   const broken = await startGatewayFixture(t, { pg: db, targets: () => [{ name: 'gone', protocol: 'postgres', upstream: 'postgres://x@127.0.0.1:1/x', upstreamTls: 'disable' }] })
   t.match((await broken.gateway.readiness()).checks.find((c) => c.name === 'postgres:gone'), { ok: false, detail: /cannot reach/ })
 })
+
+t.test('a client that never sends its password is closed after the handshake deadline', async (t) => {
+  const slow = await startGatewayFixture(t, { pg: db, limits: { handshakeTimeoutMs: 300 } })
+  const c = new WireClient(slow.host, slow.port)
+  t.teardown(() => { c.socket.destroy() })
+  c.send(startup)
+  await c.frame('R')
+  await c.closed
+  t.ok(c.socket.destroyed)
+})

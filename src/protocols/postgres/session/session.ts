@@ -214,6 +214,8 @@ export class Session {
   #onStartupMessage (m: StartupMessage): Action[] {
     if (m.version >>> 16 !== STARTUP_CODE.PROTOCOL_3_0 >>> 16) return this.#fatal(pgError.unsupportedProtocol(m.version), 'unsupported protocol')
     if (m.params.user === undefined || m.params.user === '') return this.#fatal(pgError.protocolViolation('no PostgreSQL user name specified in startup packet'), 'no user')
+    const roleParam = roleChangingParameter(m.params)
+    if (roleParam !== undefined) return this.#fatal(pgError.startupParameterRefused(roleParam), 'role change at startup')
     this.#startup = m
     const out: Action[] = []
     const options = Object.keys(m.params).filter((k) => k.startsWith(PROTOCOL_OPTION_PREFIX))
@@ -366,6 +368,26 @@ export class Session {
 }
 
 const toServer = (bytes: Buffer): Action => ({ kind: 'to-server', bytes })
+
+/** Settings that change whose privileges the upstream session runs with: SQL must do that (SET ROLE),
+ *  where policy sees it as `set_role`, never a startup parameter that no rule would see. */
+const ROLE_SETTINGS = new Set(['role', 'session_authorization'])
+
+/** The first role-changing setting among the startup parameters or inside `options` (-c x=y, --x=y). */
+function roleChangingParameter (params: Record<string, string>): string | undefined {
+  for (const name of Object.keys(params)) if (ROLE_SETTINGS.has(name.toLowerCase())) return name
+  const options = params.options
+  if (options === undefined) return undefined
+  // libpq's options: whitespace-separated, backslash escapes the next character.
+  const words = options.match(/(?:\\.|[^\s\\])+/g) ?? []
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i].replace(/\\(.)/g, '$1')
+    const setting = w === '-c' ? words[++i]?.replace(/\\(.)/g, '$1') : w.startsWith('--') ? w.slice(2) : w.startsWith('-c') ? w.slice(2) : undefined
+    const name = setting?.split('=')[0].toLowerCase().replaceAll('-', '_')
+    if (name !== undefined && ROLE_SETTINGS.has(name)) return `options ${name}`
+  }
+  return undefined
+}
 
 /** FunctionCall and replication are refused unless a rule (not the default) allows them. */
 const isAllowedByRule = (d: Decision): boolean => d.action === 'allow' && d.rules.length > 0

@@ -113,3 +113,29 @@ t.test('cancel reaches the right upstream query', async (t) => {
   t.equal(r.rows[0].still, 1)
   t.equal((await c.query('select 5 as n')).rows[0].n, 5)
 })
+
+t.test('startup parameters reach the upstream; notices and notifications are relayed', async (t) => {
+  const c = new pg.Client({ connectionString: gw.url(), application_name: 'gh-app', options: '-c search_path=pg_catalog,public' })
+  await c.connect()
+  t.teardown(async () => { await c.end() })
+  t.same((await c.query("select current_setting('application_name') as a, current_setting('search_path') as p")).rows[0], { a: 'gh-app', p: 'pg_catalog,public' })
+  const notice = new Promise<Error>((resolve) => { c.once('notice', resolve) })
+  await c.query("do $$ begin raise notice 'hello from plpgsql'; end $$")
+  t.match(await notice, { message: 'hello from plpgsql' })
+  const note = new Promise<pg.Notification>((resolve) => { c.once('notification', resolve) })
+  await c.query('listen gh_channel')
+  const other = await client()
+  await other.query("notify gh_channel, 'ping'")
+  t.match(await note, { channel: 'gh_channel', payload: 'ping' })
+})
+
+t.test('when the upstream backend is terminated the client gets the FATAL and the session ends', async (t) => {
+  const c = new pg.Client({ connectionString: gw.url() })
+  await c.connect()
+  const pid = (await c.query('select pg_backend_pid() as pid')).rows[0].pid
+  const ended = new Promise<Error>((resolve) => { c.on('error', resolve) })
+  const admin = await client()
+  await admin.query('select pg_terminate_backend($1)', [pid])
+  t.match(await ended, { code: '57P01' })
+  await c.end().catch(() => {})
+})

@@ -218,3 +218,14 @@ t.test('DEALLOCATE and DISCARD ALL forget statements; a Bind to a forgotten one 
   client(s, encodeBind({ portal: '', statement: 'q2', paramFormats: [], params: [], resultFormats: [] }))
   t.same(decided, [])
 })
+
+t.test('role changes at startup are refused: they would bypass the set_role policy', async (t) => {
+  for (const params of [{ user: 'alice', role: 'admin' }, { user: 'alice', options: '-c role=admin' }, { user: 'alice', options: '-c statement_timeout=5 --role=admin' },
+    { user: 'alice', options: '-csession_authorization=postgres' }, { user: 'alice', options: '-c Session-Authorization=postgres' }]) {
+    const s = newSession(denyDrop)
+    const out = bytesOf(s.onClient(startupFrame(startup(params))), 'to-client')
+    t.match(decodeErrorFields(frames('server', out)[0].body), { severity: 'FATAL', code: '42501' }, JSON.stringify(params))
+  }
+  const ok = newSession(denyDrop)
+  t.equal(letters('server', bytesOf(ok.onClient(startupFrame(startup({ user: 'alice', options: '-c search_path=a\\ b -c rolex=1' }))), 'to-client')), 'R')
+})
