@@ -220,7 +220,7 @@ t.test('DEALLOCATE and DISCARD ALL forget statements; a Bind to a forgotten one 
 })
 
 t.test('role changes at startup are refused: they would bypass the set_role policy', async (t) => {
-  for (const params of [{ user: 'alice', role: 'admin' }, { user: 'alice', options: '-c role=admin' }, { user: 'alice', options: '-c statement_timeout=5 --role=admin' },
+  for (const params of [{ user: 'alice', role: 'admin' } as Record<string, string>, { user: 'alice', options: '-c role=admin' }, { user: 'alice', options: '-c statement_timeout=5 --role=admin' },
     { user: 'alice', options: '-csession_authorization=postgres' }, { user: 'alice', options: '-c Session-Authorization=postgres' }]) {
     const s = newSession(denyDrop)
     const out = bytesOf(s.onClient(startupFrame(startup(params))), 'to-client')
