@@ -3,13 +3,16 @@ import { regexRecognizer, type Span } from '../regex-recognizer.js'
 
 const SECRET = 'SECRET'
 const PRIORITY = 90
-/** Characters of the URL-safe base64 alphabet plus '.', what tokens and JWTs are made of. */
+/**
+ * Characters of the URL-safe base64 alphabet plus '.', what tokens and JWTs are made of. Token
+ * regexes end before a word character but may end before '-', so "sk-...-AA-fe80::1" keeps its key.
+ */
 const TOKEN_CHARS = /[A-Za-z0-9_.-]/
-// Tokens end before a word character but may end before '-': "sk-...-AA-fe80::1" keeps its key.
 
 /** The start of a code expression (`process.env.KEY`, `os.environ[`, `getenv(`), not a value. */
 const CODE_EXPRESSION = /^[A-Za-z_$][\w$]*[.[(]/
 
+/** Every key=value key word contains one of these. */
 const KEY_HINT = /pass|pwd|secret|api|token|priv/gi
 
 const whole = (m: RegExpExecArray, score = 0.95): Span => ({ start: m.index, end: m.index + m[0].length, score })
