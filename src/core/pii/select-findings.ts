@@ -9,8 +9,8 @@ const byPosition = (a: Candidate, b: Candidate): number => a.start - b.start || 
  * Resolves overlapping candidates, left to right. The earliest-starting candidate X opens a group of
  * every candidate starting before X ends; the group's most specific member (priority, then length,
  * then position) wins, so do the best members ending before it, and resolution resumes at the
- * winner's end. Each decision needs only the
- * candidates starting before X's end, so a stream can make it as soon as those are known.
+ * winner's end. Each decision needs only the candidates starting before X's end, so a stream can
+ * make it as soon as those are known.
  *
  * `known`: every candidate starting before it is known (the end of the text for whole texts).
  * Returns the findings decided and `next`, the index before which the output is final.
