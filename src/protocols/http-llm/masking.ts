@@ -1,4 +1,5 @@
-import { isRecord } from './provider.js'
+import { UnmaskableResponseError } from '../../core/errors.js'
+import { MAX_JSON_DEPTH, isRecord } from './provider.js'
 
 /** A streaming masker for one text stream (a choice, a content block, a tool call's arguments). */
 export interface StreamTextMasker {
@@ -34,11 +35,12 @@ const NOTHING: ReadonlySet<string> = new Set()
 const FREE_FORM_KEYS = new Set(['input'])
 
 /** Masks every string value of a parsed JSON value in place, except structural fields. */
-export function maskJsonStrings (value: unknown, mask: (text: string) => string, skip: ReadonlySet<string> = STRUCTURAL_KEYS): void {
+export function maskJsonStrings (value: unknown, mask: (text: string) => string, skip: ReadonlySet<string> = STRUCTURAL_KEYS, depth = 0): void {
+  if (depth > MAX_JSON_DEPTH) throw new UnmaskableResponseError(`the response nests deeper than ${MAX_JSON_DEPTH} levels`)
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       if (typeof value[i] === 'string') value[i] = mask(value[i])
-      else maskJsonStrings(value[i], mask, skip)
+      else maskJsonStrings(value[i], mask, skip, depth + 1)
     }
   } else if (isRecord(value)) {
     for (const k of Object.keys(value)) {
@@ -46,7 +48,7 @@ export function maskJsonStrings (value: unknown, mask: (text: string) => string,
       if (typeof v === 'string') {
         if (!skip.has(k)) value[k] = mask(v)
       } else if (v !== null && typeof v === 'object') {
-        maskJsonStrings(v, mask, FREE_FORM_KEYS.has(k) ? NOTHING : skip)
+        maskJsonStrings(v, mask, FREE_FORM_KEYS.has(k) ? NOTHING : skip, depth + 1)
       }
     }
   }

@@ -1,4 +1,5 @@
 import type { LlmFacts } from '../../core/events/index.js'
+import { ProtocolError } from '../../core/errors.js'
 import type { SseEvent } from './sse-parser.js'
 import type { ResponseMasking } from './masking.js'
 import type { ClientError } from './errors.js'
@@ -57,17 +58,21 @@ export function visitField (obj: unknown, key: string | number, visit: TextVisit
   if (r !== undefined) o[key] = r
 }
 
+/** Deeper JSON than this is refused: no API nests so deep, and text below it would escape policy. */
+export const MAX_JSON_DEPTH = 64
+
 /** Visits every string leaf of a value (tool-call inputs), in document order. */
-export function visitStrings (obj: unknown, visit: TextVisitor): void {
+export function visitStrings (obj: unknown, visit: TextVisitor, depth = 0): void {
+  if (depth > MAX_JSON_DEPTH) throw new ProtocolError(`request JSON nested deeper than ${MAX_JSON_DEPTH} levels`)
   if (Array.isArray(obj)) {
     for (let i = 0; i < obj.length; i++) {
       if (typeof obj[i] === 'string') visitField(obj, i, visit)
-      else visitStrings(obj[i], visit)
+      else visitStrings(obj[i], visit, depth + 1)
     }
   } else if (isRecord(obj)) {
     for (const k of Object.keys(obj)) {
       if (typeof obj[k] === 'string') visitField(obj, k, visit)
-      else visitStrings(obj[k], visit)
+      else visitStrings(obj[k], visit, depth + 1)
     }
   }
 }

@@ -172,9 +172,9 @@ async function relaySse (ctx: RelayContext, up: UpstreamResponse, body: { chunks
     if (passthrough && !parser.isAtBoundary) {
       ctx.res.destroy()
     } else {
-      // Tails a masker still holds are masked already: send them, then say why the stream ends.
-      const tail = passthrough ? '' : handler.onEnd()
-      ctx.res.end(tail + handler.errorEvent(clientErrorOf(err, ctx.requestId)))
+      // What the maskers still hold is dropped: cut short, it may be the first half of a value that
+      // would only have been recognized whole.
+      ctx.res.end(handler.errorEvent(clientErrorOf(err, ctx.requestId)))
     }
     throw err
   }

@@ -1,4 +1,5 @@
-import { isRecord, numberOr, visitField, visitStrings, type RouteKind, type TextVisitor, type Usage } from '../provider.js'
+import { ProtocolError } from '../../../core/errors.js'
+import { MAX_JSON_DEPTH, isRecord, numberOr, visitField, visitStrings, type RouteKind, type TextVisitor, type Usage } from '../provider.js'
 
 /**
  * Anthropic request bodies: where the prompt text lives.
@@ -14,17 +15,18 @@ export function anthropicRouteKind (method: string, apiPath: string): RouteKind 
 }
 
 /** A string, or content blocks: text, tool_result (itself a string or blocks), tool_use input, text documents. */
-function visitBlocks (holder: Record<string, unknown>, key: string, visit: TextVisitor): void {
+function visitBlocks (holder: Record<string, unknown>, key: string, visit: TextVisitor, depth = 0): void {
+  if (depth > MAX_JSON_DEPTH) throw new ProtocolError(`request JSON nested deeper than ${MAX_JSON_DEPTH} levels`)
   const content = holder[key]
   if (typeof content === 'string') return visitField(holder, key, visit)
   if (!Array.isArray(content)) return
   for (const block of content) {
     if (!isRecord(block)) continue
     if (block.type === 'text') visitField(block, 'text', visit)
-    else if (block.type === 'tool_result') visitBlocks(block, 'content', visit)
+    else if (block.type === 'tool_result') visitBlocks(block, 'content', visit, depth + 1)
     else if (block.type === 'tool_use' || block.type === 'server_tool_use') visitStrings(block.input, visit)
     else if (block.type === 'document' && isRecord(block.source) && block.source.type === 'text') visitField(block.source, 'data', visit)
-    else if (block.type === 'document' && isRecord(block.source) && block.source.type === 'content') visitBlocks(block.source, 'content', visit)
+    else if (block.type === 'document' && isRecord(block.source) && block.source.type === 'content') visitBlocks(block.source, 'content', visit, depth + 1)
   }
 }
 
