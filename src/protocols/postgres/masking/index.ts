@@ -11,5 +11,6 @@ export { copyOutStatements, DEFAULT_COPY_TEXT, type CopyOutStatement } from './c
 export { MaskCounts } from './mask-counts.js'
 export { maskNoticeFrame } from './notice-masker.js'
 export { ResponseMasking, responseMaskingCache, type ResponseMaskingOptions } from './response-masking.js'
+export { withResultFormats } from './result-formats.js'
 export { RowMasker, type MaskedRow, type RowMaskerOptions } from './row-masker.js'
 export { typeFamily, type TypeFamily } from './type-family.js'

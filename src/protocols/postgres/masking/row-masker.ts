@@ -1,3 +1,4 @@
+import { ProtocolError } from '../../../core/errors.js'
 import type { MaskStyle } from '../../../core/events/index.js'
 import { decodeDataRow, encodeDataRow } from '../messages/data-row.js'
 import { BINARY_FORMAT, type FieldDescription } from '../messages/row-description.js'
@@ -94,11 +95,13 @@ export class RowMasker {
   /** The masked values, or undefined when none changed. */
   #maskValues (values: ReadonlyArray<Buffer | null>, counts: MaskCounts): Array<Buffer | null> | undefined {
     if (this.isPassThrough) return undefined
+    // A value without a field could not be judged: refuse rather than relay it unmasked.
+    if (values.length !== this.#plans.length) throw new ProtocolError(`DataRow has ${values.length} values for ${this.#plans.length} fields`)
     let out: Array<Buffer | null> | undefined
     for (let i = 0; i < values.length; i++) {
       const v = values[i]
       const plan = this.#plans[i]
-      if (v === null || plan === undefined || plan.kind === 'pass') continue
+      if (v === null || plan.kind === 'pass') continue
       const masked = plan.kind === 'scan' ? this.#scan(v, plan, counts) : this.#maskColumn(v, plan, counts)
       if (masked !== v) {
         out ??= values.slice()

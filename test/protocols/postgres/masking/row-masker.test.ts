@@ -1,5 +1,5 @@
 import t from 'tap'
-import { RowMasker } from '../../../../src/protocols/postgres/masking/index.js'
+import { RowMasker, withResultFormats } from '../../../../src/protocols/postgres/masking/index.js'
 import { decodeDataRow, encodeDataRow } from '../../../../src/protocols/postgres/messages/data-row.js'
 import { b, col, field, INT4, JSON_TYPE, JSONB, masking } from './fixtures.js'
 
@@ -151,4 +151,22 @@ t.test('numbers and addresses stay valid: a finding in one makes it NULL, short 
   const out = new RowMasker({ fields, masking: masking('label', { entities: ['CREDIT_CARD', 'IP_ADDRESS'] }) }).maskRow([b('4242424242424242.00'), b('123456'), b('192.168.10.20'), b('123.4500000000000000')])
   t.same(out.values, [null, b('123456'), null, b('123.4500000000000000')])
   t.same(out.counts, { CREDIT_CARD: 1, IP_ADDRESS: 1 })
+})
+
+t.test('a portal executed without Describe: the statement\'s fields with the Bind\'s result formats', async (t) => {
+  const stmtFields = [field('id', { tableOid: 16400, attnum: 1, typeOid: INT4 }), field('email', { tableOid: 16400, attnum: 2 })]
+  t.same(withResultFormats(stmtFields, []).map((f) => f.format), [0, 0])
+  t.same(withResultFormats(stmtFields, [1]).map((f) => f.format), [1, 1])
+  t.same(withResultFormats(stmtFields, [1, 0]).map((f) => f.format), [1, 0])
+  t.throws(() => withResultFormats(stmtFields, [1, 0, 1]), { code: 'GH_PROTOCOL' })
+  const m = new RowMasker({ fields: withResultFormats(stmtFields, [1]), columns: [col('customers', 'id'), col('customers', 'email')], masking: masking() })
+  const id = Buffer.from([0, 0, 0, 7])
+  const out = m.maskRow([id, b('ada@example.com')])
+  t.equal(out.values[0], id, 'binary int relayed as it came')
+  t.equal(out.values[1]?.toString(), '[EMAIL]')
+})
+
+t.test('a DataRow that does not match its RowDescription is refused, not relayed unmasked', async (t) => {
+  const m = new RowMasker({ fields: customersFields, columns: customersCols, masking: masking() })
+  t.throws(() => m.maskRow([b('1'), b('x'), b('y'), b('ada@example.com')]), { code: 'GH_PROTOCOL' })
 })
