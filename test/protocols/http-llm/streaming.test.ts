@@ -2,7 +2,7 @@ import t from 'tap'
 import { request } from 'node:http'
 import OpenAI from 'openai'
 import Anthropic from '@anthropic-ai/sdk'
-import { TOKEN, startGateway } from './harness.js'
+import { TOKEN, allow, startGateway } from './harness.js'
 
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }
 
@@ -97,4 +97,20 @@ t.test('a client giving up while the upstream is still thinking aborts the upstr
   t.ok((await aborted).abortedByClient, 'the upstream saw gatehouse hang up')
   t.ok(await waitFor(() => gw.audit.length === 1))
   t.equal(gw.audit[0].summary?.error, 'GH_CLIENT_CLOSED')
+})
+
+t.test('many masked streams at once each get their own text, masked, and their own audit line', async t => {
+  const gw = await startGateway(t)
+  gw.decide = () => allow({ masks: [{ rule: 'mask-pii', entities: ['EMAIL'], columns: [], applyTo: ['response'], style: 'label' }] })
+  gw.fake.behave({ text: 'Mail user@example.com about it.', deltas: 12, chunkDelayMs: 5 })
+  const openai = new OpenAI({ baseURL: `${gw.url}/openai/v1`, apiKey: TOKEN, maxRetries: 0 })
+  const texts = await Promise.all(Array.from({ length: 20 }, async () => {
+    let text = ''
+    for await (const c of await openai.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] })) text += c.choices[0]?.delta?.content ?? ''
+    return text
+  }))
+  t.same(new Set(texts), new Set(['Mail [EMAIL] about it.']))
+  t.equal(gw.audit.length, 20)
+  t.ok(gw.audit.every(a => a.masked?.EMAIL === 1), 'each request counts its own masked value')
+  t.equal(new Set(gw.audit.map(a => a.requestId)).size, 20)
 })
