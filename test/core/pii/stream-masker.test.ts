@@ -165,3 +165,26 @@ t.test('label-masked output reveals no PII that masking missed, and findings are
   }), { numRuns: 400 })
   t.pass('400 random texts')
 })
+
+t.test('custom patterns with anchors, word boundaries and (?s) give the whole-text output in streams', async (t) => {
+  const masker = createMasker({
+    style: 'label',
+    entities: ['EMAIL'],
+    custom: [
+      { entity: 'LINE_ID', pattern: '(?m)^ID[0-9]{3}$' },
+      { entity: 'TEXT_END', pattern: 'END[0-9]{2}$' },
+      { entity: 'TEXT_START', pattern: '^START' },
+      { entity: 'BLOCK', pattern: '(?s)<<.{1,40}>>' },
+      { entity: 'WORD', pattern: '\\bab{1,3}c\\b', validate: 'none' }
+    ]
+  })
+  const pieces = fc.constantFrom('ID123', '\n', 'ID12', 'END42', 'START', '<<', '>>', 'a\nb', 'abbc', 'abc', ' ', 'x', 'a@b.co', '3')
+  const text = fc.array(pieces, { maxLength: 20 }).map((p) => p.join(''))
+  fc.assert(fc.property(text, fc.array(fc.nat(), { maxLength: 10 }), (s, cuts) => {
+    const whole = masker.mask(s)
+    const { out, findings } = maskChunked(masker, s, cuts)
+    return out === whole.masked && JSON.stringify(findings) === JSON.stringify(whole.findings)
+  }), { numRuns: 400 })
+  t.equal(masker.mask('START\nID123\nEND42').masked, '[TEXT_START]\n[LINE_ID]\n[TEXT_END]')
+  t.equal(masker.mask('xSTART ID1234 END42 x').masked, 'xSTART ID1234 END42 x', 'anchors hold at the text ends only')
+})
