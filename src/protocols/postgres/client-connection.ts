@@ -19,6 +19,8 @@ import { connectUpstream, MAX_SERVER_MESSAGE_BYTES } from './upstream/connect-up
 
 /** setTimeout cannot wait longer than this; longer token lifetimes re-arm. */
 const MAX_TIMER_MS = 2 ** 31 - 1
+/** Rows and COPY data longer than this are relayed piece by piece as they arrive, not buffered whole. */
+const STREAM_FRAMES_OVER_BYTES = 256 * 1024
 /** How long a closing client gets to read its last bytes. */
 const CLIENT_LINGER_MS = 1000
 
@@ -144,9 +146,15 @@ export class ClientConnection {
       while (!this.#closed) {
         let actions: Action[]
         try {
-          const frame = this.#serverReader.next()
-          if (frame === undefined) return
-          actions = this.#session.onServer(frame)
+          const part = this.#serverReader.nextPart(this.#session.streamableServerCodes, STREAM_FRAMES_OVER_BYTES)
+          if (part === undefined) return
+          if (part.kind === 'frame') {
+            actions = this.#session.onServer(part.frame)
+          } else {
+            if (part.kind === 'head') this.#session.onServerStreamStart(part.code)
+            this.#toClient.push(part.bytes)
+            continue
+          }
         } catch (err) {
           actions = this.#failWith(err, 'server')
         }

@@ -10,6 +10,15 @@ const MIN_STARTUP_PACKET_BYTES = 8
 const TYPED_HEADER_BYTES = 5
 
 /**
+ * One piece of the stream: a whole frame, or the head and then the body pieces of a large frame that is
+ * relayed as it arrives instead of being buffered whole.
+ */
+export type FramePart =
+  | { kind: 'frame'; frame: Frame }
+  | { kind: 'head'; code: number; bytes: Buffer }
+  | { kind: 'body'; bytes: Buffer; isLast: boolean }
+
+/**
  * Cuts a byte stream into frames without I/O. Lengths are checked when the header arrives, before the
  * body is buffered, so a peer cannot make us hold more than `maxMessageBytes`. A frame that arrived in one
  * chunk is a view of that chunk (no copy); a frame split across chunks is copied once.
@@ -19,6 +28,8 @@ export class FrameReader {
   readonly #maxMessageBytes: number
   #chunks: Buffer[] = []
   #buffered = 0
+  /** Body bytes of a streamed frame still to come. */
+  #streamLeft = 0
 
   constructor (from: 'client' | 'server', maxMessageBytes = MAX_MESSAGE_BYTES) {
     this.#from = from
@@ -66,6 +77,30 @@ export class FrameReader {
       body: raw.subarray(headerBytes),
       from: this.#from
     }
+  }
+
+  /**
+   * Like next(), except that a frame whose code is in `streamCodes` and whose length is over
+   * `streamOverBytes` comes out as a head and body pieces as its bytes arrive, never buffered whole.
+   */
+  nextPart (streamCodes: ReadonlySet<number>, streamOverBytes: number): FramePart | undefined {
+    if (this.#streamLeft > 0) {
+      if (this.#buffered === 0) return undefined
+      const bytes = this.#take(Math.min(this.#streamLeft, this.#chunks[0].length))
+      this.#streamLeft -= bytes.length
+      return { kind: 'body', bytes, isLast: this.#streamLeft === 0 }
+    }
+    if (this.#buffered >= TYPED_HEADER_BYTES) {
+      const header = this.#peek(TYPED_HEADER_BYTES)
+      const total = header.readInt32BE(1) + 1
+      if (streamCodes.has(header[0]) && total > streamOverBytes && total > this.#buffered && total - 1 <= this.#maxMessageBytes) {
+        const bytes = this.#take(Math.max(TYPED_HEADER_BYTES, Math.min(total, this.#chunks[0].length)))
+        this.#streamLeft = total - bytes.length
+        return { kind: 'head', code: header[0], bytes }
+      }
+    }
+    const frame = this.next()
+    return frame === undefined ? undefined : { kind: 'frame', frame }
   }
 
   #peek (n: number): Buffer {

@@ -1,4 +1,4 @@
-export { FrameReader, MAX_MESSAGE_BYTES, MAX_STARTUP_PACKET_BYTES } from './frame-reader.js'
+export { FrameReader, MAX_MESSAGE_BYTES, MAX_STARTUP_PACKET_BYTES, type FramePart } from './frame-reader.js'
 export { STARTUP_FRAME, type Frame } from './frame.js'
 export { Reader } from './reader.js'
 export { Writer } from './writer.js'

@@ -54,6 +54,8 @@ export const DENIED_STATEMENT = 'gatehouse_policy_denied'
 /** Startup parameters that describe the client's login, not its session: never passed upstream. */
 const LOGIN_PARAMS = new Set(['user', 'database', 'replication'])
 const PROTOCOL_OPTION_PREFIX = '_pq_.'
+const STREAMABLE_SERVER_CODES: ReadonlySet<number> = new Set([BACKEND.DATA_ROW, BACKEND.COPY_DATA])
+const NONE: ReadonlySet<number> = new Set()
 const DISCARD_ALL = /^\s*discard\s+all\s*;?\s*$/i
 const DEALLOCATE = /^\s*deallocate\s+(?:prepare\s+)?("(?:[^"]|"")+"|[^\s;]+)\s*;?\s*$/i
 const REPLICATION_OFF = new Set(['false', 'off', 'no', '0'])
@@ -161,6 +163,18 @@ export class Session {
       return [{ kind: 'to-client', bytes: frame.raw }, ...this.#close('upstream ended the session')]
     }
     return [{ kind: 'to-client', bytes: frame.raw }]
+  }
+
+  /**
+   * Server frames the relay may pass on in pieces, as they arrive, without the session seeing their
+   * content: rows and COPY data, which only ever go to the client unchanged.
+   */
+  get streamableServerCodes (): ReadonlySet<number> { return this.#step === 'ready' ? STREAMABLE_SERVER_CODES : NONE }
+
+  /** A streamed server frame begins; its bytes go to the client as they come. */
+  onServerStreamStart (code: number): void {
+    assert(this.#step === 'ready' && STREAMABLE_SERVER_CODES.has(code), 'streamed a frame the session must see')
+    this.#replies.onServer(code)
   }
 
   /** The upstream connection closed under us. */

@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { FrameReader, STARTUP_FRAME } from '../../../../src/protocols/postgres/codec/index.js'
+import { FrameReader, STARTUP_FRAME, Writer } from '../../../../src/protocols/postgres/codec/index.js'
 import { GatehouseError, ProtocolError, TooLargeError } from '../../../../src/core/errors.js'
 import { encodeQuery } from '../../../../src/protocols/postgres/messages/query.js'
 import { encodeSync } from '../../../../src/protocols/postgres/messages/sync.js'
@@ -71,5 +71,28 @@ t.test('random bytes only ever raise gatehouse errors', async (t) => {
     } catch (err) {
       if (!(err instanceof GatehouseError)) throw err
     }
+  }))
+})
+
+t.test('large frames of streamed codes come out in pieces that add up to the frame, whatever the chunking', async (t) => {
+  const big = new Writer().bytes(Buffer.alloc(3000, 7)).frame(0x44)
+  const small = encodeSync()
+  const stream = Buffer.concat([small, big, small, new Writer().bytes(Buffer.alloc(50, 1)).frame(0x44)])
+  fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: stream.length }), { maxLength: 30 }), (cuts) => {
+    const r = new FrameReader('server')
+    const points = [...new Set([0, ...cuts, stream.length])].sort((a, b) => a - b)
+    const out: Buffer[] = []
+    const kinds: string[] = []
+    for (let i = 1; i < points.length; i++) {
+      r.push(stream.subarray(points[i - 1], points[i]))
+      for (let p = r.nextPart(new Set([0x44]), 1000); p !== undefined; p = r.nextPart(new Set([0x44]), 1000)) {
+        out.push(p.kind === 'frame' ? p.frame.raw : p.bytes)
+        kinds.push(p.kind)
+        if (p.kind === 'frame' || (p.kind === 'body' && p.isLast)) kinds.push('|')
+      }
+    }
+    const frames = kinds.join(' ').split('|').map((s) => s.trim()).filter((s) => s !== '')
+    return Buffer.concat(out).equals(stream) && frames.length === 4 && frames[0] === 'frame' && frames[2] === 'frame' && frames[3] === 'frame' &&
+      (frames[1] === 'frame' || frames[1].startsWith('head'))
   }))
 })
