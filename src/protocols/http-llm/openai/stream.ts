@@ -13,6 +13,8 @@ import { openaiUsage } from './request.js'
  */
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/
+/** Chunk fields that are structure, not text. */
+const STRUCTURAL_CHUNK_FIELDS = new Set(['id', 'object', 'model', 'system_fingerprint', 'service_tier', 'obfuscation'])
 /** Delta fields that are structure, not text. */
 const STRUCTURAL_DELTA_FIELDS = new Set(['role', 'type'])
 
@@ -53,12 +55,14 @@ export class OpenaiChunkStream implements StreamHandler {
     if (isRecord(chunk.usage)) this.#usage = openaiUsage(chunk.usage) ?? this.#usage
     if (this.#strip && isUsageOnly(chunk)) return ''
     this.#base = { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model }
-    const { choices } = chunk
     // Whatever an OpenAI-compatible upstream adds beside the choices (citations, vendor fields) is masked whole.
-    chunk.choices = undefined
-    maskJsonStrings(chunk, this.#masking.mask)
-    chunk.choices = choices
-    if (Array.isArray(choices)) for (const choice of choices) if (isRecord(choice)) this.#maskChoice(choice)
+    for (const key of Object.keys(chunk)) {
+      const v = chunk[key]
+      if (key === 'choices' || v === null || (typeof v !== 'object' && typeof v !== 'string')) continue
+      if (typeof v === 'object') maskJsonStrings(v, this.#masking.mask)
+      else if (!STRUCTURAL_CHUNK_FIELDS.has(key)) chunk[key] = this.#masking.mask(v)
+    }
+    if (Array.isArray(chunk.choices)) for (const choice of chunk.choices) if (isRecord(choice)) this.#maskChoice(choice)
     return formatSse(ev.event, JSON.stringify(chunk))
   }
 
