@@ -68,3 +68,14 @@ t.test('viewColumnOrigins reads only the top-level target list', async (t) => {
   t.same([...(viewColumnOrigins(nested) ?? new Map())], [[1, { table: 16400, column: 2 }]])
   t.equal(viewColumnOrigins('garbage'), undefined)
 })
+
+t.test('a failing catalog query rejects resolve() and caches nothing', async (t) => {
+  let isDown = true
+  const { query } = fakeCatalog()
+  const r = new ColumnResolver({ query: async (sql, params) => { if (isDown) throw new Error('connection refused'); return await query(sql, params) } })
+  const fields = [field('e', { tableOid: 16400, attnum: 2 })]
+  await t.rejects(r.resolve(fields), /connection refused/)
+  t.equal(r.cached(fields), undefined)
+  isDown = false
+  t.equal((await r.resolve(fields))[0]?.column, 'email')
+})

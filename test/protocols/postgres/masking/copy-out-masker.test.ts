@@ -96,3 +96,24 @@ t.test('copyOutStatements reads format, delimiter, quote, NULL string, header, c
   t.same(copyOutStatements("copy t from stdin; copy t to '/tmp/x'; select 1"), [], 'only COPY TO STDOUT counts')
   t.same(copyOutStatements('not sql at all'), [])
 })
+
+t.test('CSV with an escape other than the quote, split anywhere, masks the same', async (t) => {
+  const [statement] = copyOutStatements("copy customers to stdout with (format csv, escape '\\', null 'NULL')")
+  const data = b('1,"ada@example.com","say \\"hi\\"\nto bob@example.org",NULL\n2,x,"\\\\",""\n')
+  const whole = run(new CopyOutMasker({ response: TEXT_RESPONSE, statement, columns, masking: masking() }), [data])
+  t.equal(whole, '1,"[EMAIL]","say \\"hi\\"\nto [EMAIL]",NULL\n2,"[REDACTED]","\\\\",""\n')
+  fc.assert(fc.property(fc.array(fc.nat(), { maxLength: 10 }), (cuts) =>
+    run(new CopyOutMasker({ response: TEXT_RESPONSE, statement, columns, masking: masking() }), cut(data, cuts)) === whole), { numRuns: 300 })
+})
+
+t.test('text format with a header row (PostgreSQL 15+): the header is not masked', async (t) => {
+  const [statement] = copyOutStatements('copy customers to stdout with (header)')
+  const m = new CopyOutMasker({ response: TEXT_RESPONSE, statement, columns, masking: masking() })
+  t.equal(run(m, [b('id\temail\tnote\n1\tada@example.com\tx\n')]), 'id\temail\tnote\n1\t[EMAIL]\tx\n')
+})
+
+t.test('a named column of a non-text type is written as the NULL string', async (t) => {
+  const numeric = [col('customers', 'id'), { ...col('customers', 'phone'), typeCategory: 'N' }]
+  const m = new CopyOutMasker({ response: TEXT_RESPONSE, statement: CSV, columns: numeric, masking: masking() })
+  t.equal(run(m, [b('id,phone\n1,4155550100\n')]), 'id,phone\n1,\n')
+})

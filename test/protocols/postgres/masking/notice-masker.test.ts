@@ -54,3 +54,7 @@ t.test('nothing to mask: undefined, relay the original', async (t) => {
   const f = frame(BACKEND.ERROR_RESPONSE, [['S', 'ERROR'], ['C', '42P01'], ['M', 'relation "nope" does not exist']])
   t.equal(maskNoticeFrame(BACKEND.ERROR_RESPONSE, f.subarray(5), masking(), new MaskCounts()), undefined)
 })
+
+t.test('a malformed frame raises ProtocolError, never passes unmasked', async (t) => {
+  t.throws(() => maskNoticeFrame(BACKEND.ERROR_RESPONSE, Buffer.from('Mada@example.com'), masking(), new MaskCounts()), { code: 'GH_PROTOCOL' })
+})
