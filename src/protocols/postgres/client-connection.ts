@@ -41,7 +41,7 @@ type PauseReason = 'busy' | 'backpressure'
 export class ClientConnection {
   readonly #deps: ConnectionDeps
   readonly #conn: ConnectionInfo
-  readonly #log: Logger
+  #log: Logger
   readonly #session: Session
   readonly #clientReader: FrameReader
   readonly #serverReader = new FrameReader('server', MAX_SERVER_MESSAGE_BYTES)
@@ -295,7 +295,9 @@ export class ClientConnection {
       return
     }
     if (this.#closed) return
-    this.#log.info({ sub: identity.sub, via: identity.via }, 'authenticated')
+    // Every later line of this session names who it is.
+    this.#log = this.#log.child({ sub: identity.sub })
+    this.#log.info({ via: identity.via }, 'authenticated')
     this.#armExpiry(identity)
     this.#run(() => this.#session.onVerified(identity))
   }
@@ -328,6 +330,7 @@ export class ClientConnection {
       return
     }
     this.#upstream = up.socket
+    this.#log = this.#log.child({ target: target.name })
     this.#key = this.#deps.cancelKeys.issue({ target, upstreamKey: up.key })
     clearTimeout(this.#handshakeTimer)
     this.#run(() => this.#session.onUpstreamReady(up.startupFrames, up.readyForQuery, this.#key as BackendKeyData))

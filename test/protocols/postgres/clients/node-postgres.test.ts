@@ -2,7 +2,7 @@ import t from 'tap'
 import pg from 'pg'
 import { connect } from 'node:net'
 import { encodeCancelRequest } from '../../../../src/protocols/postgres/messages/cancel-request.js'
-import { startGatewayFixture, denyMentioning, allow } from '../gateway-fixture.js'
+import { startGatewayFixture, denyMentioning, allow, TOKEN } from '../gateway-fixture.js'
 
 const gw = await startGatewayFixture(t)
 
@@ -138,4 +138,15 @@ t.test('when the upstream backend is terminated the client gets the FATAL and th
   await admin.query('select pg_terminate_backend($1)', [pid])
   t.match(await ended, { code: '57P01' })
   await c.end().catch(() => {})
+})
+
+t.test('no token or upstream password reaches a log line', async (t) => {
+  const c = new pg.Client({ connectionString: gw.url({ password: 'wrong-token-value' }) })
+  await c.connect().catch(() => {})
+  const text = JSON.stringify(gw.logLines)
+  t.ok(gw.logLines.length > 0)
+  t.notOk(text.includes(TOKEN), 'valid token absent')
+  t.notOk(text.includes('wrong-token-value'), 'rejected token absent')
+  t.notOk(text.includes(gw.pg.password), 'upstream password absent')
+  t.match(text, /statement denied/)
 })
