@@ -5,7 +5,7 @@ import type { Logger } from '../core/log/index.js'
 import { createIdentityVerifier, devIssuerJwks } from '../core/identity/index.js'
 import { createAuditLog } from '../core/audit/index.js'
 import { createPolicyStore } from '../core/policy/index.js'
-import { detectEntities } from '../core/pii/index.js'
+import { detectEntities, loadMaskHashKey } from '../core/pii/index.js'
 import { startGateway, type Gateway } from '../core/server/index.js'
 import { startAdminServer, type AdminHandler, type AdminServer } from '../core/admin/index.js'
 import { createSqlAnalyzer } from '../protocols/postgres/sql/index.js'
@@ -64,7 +64,7 @@ export async function runGatehouse (config: GatehouseConfig, log: Logger): Promi
     const gateway = await startGateway({
       config,
       log,
-      services: { config, log, identity, policy, audit },
+      services: { config, log, identity, policy, audit, maskHashKey: await loadMaskHashKey(config.dataDir) },
       plugins: [createPostgresPlugin, createHttpLlmPlugin]
     })
     cleanups.push(async () => { await gateway.close() })

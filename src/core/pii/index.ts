@@ -28,3 +28,4 @@ export function detectEntities (texts: readonly string[], recognizers: readonly 
   for (const t of texts) for (const f of detector.detect(t)) found.add(f.type)
   return found
 }
+export { loadMaskHashKey } from './mask-key.js'

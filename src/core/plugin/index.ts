@@ -15,6 +15,8 @@ export interface GatewayServices {
   identity: IdentityVerifier
   policy: PolicyStore
   audit: AuditLog
+  /** Key of the `hash` mask style (from data_dir); absent, hash tokens are stable for this process only. */
+  maskHashKey?: Buffer
 }
 
 /** One accepted connection, after core sniffed (and, for a TLS ClientHello, terminated TLS). */

@@ -12,9 +12,7 @@ const MAX_CACHED_CHAINS = 256
  * recognizers united); several styles are applied one after the other. Maskers are built once per set
  * of specs: decide() hands back the same MaskSpec objects until the policy set is reloaded.
  */
-export function piiMasking (): MaskingFactory {
-  // The hash style needs a key; without a configured one hash tokens are stable for this process only.
-  const hashKey = randomBytes(32)
+export function piiMasking (hashKey: Buffer = randomBytes(32)): MaskingFactory {
   const cache = new Map<string, { specs: MaskSpec[]; maskers: Masker[] }>()
 
   function maskersFor (specs: MaskSpec[]): Masker[] {

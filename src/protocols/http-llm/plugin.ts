@@ -39,7 +39,7 @@ export function createHttpLlmPluginWith (services: GatewayServices, opts: HttpLl
   const targets = new Map<string, TargetRuntime>()
   for (const t of services.config.targets) if (t.protocol === 'http-llm') targets.set(t.name, targetRuntime(t))
   const connections = new WeakMap<object, ConnectionInfo>()
-  const deps = { services, targets, fallbackProvider: openaiProvider, connections, masking: opts.masking ?? piiMasking(), tokens: new VerifiedTokens(services.identity) }
+  const deps = { services, targets, fallbackProvider: openaiProvider, connections, masking: opts.masking ?? piiMasking(services.maskHashKey), tokens: new VerifiedTokens(services.identity) }
   let closing = false
   let inFlight = 0
   let drained: (() => void) | undefined
