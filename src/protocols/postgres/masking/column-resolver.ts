@@ -16,15 +16,16 @@ export interface ColumnResolverOptions {
 }
 
 export const DEFAULT_CATALOG_MAX_AGE_MS = 60_000
-/** Views over views are followed this deep; deeper ones count as derived from everything they read. */
-const MAX_VIEW_DEPTH = 16
+/** Views over views and partitions of partitions are followed this deep; beyond it, sources are cut short. */
+const MAX_RELATION_DEPTH = 16
 
 interface Relation {
   schema: string
   name: string
   columns: Map<number, { name: string; typeCategory: string }>
-  /** For views and materialized views: per view column, the base columns it carries. */
-  viewSources?: Map<number, ColumnName[]>
+  /** Per column, the base columns it carries: for views, what it selects; for partitions and inheritance
+   *  children, the parent's column of the same name. */
+  sources?: Map<number, ColumnName[]>
   loadedAt: number
 }
 
@@ -32,7 +33,8 @@ interface Relation {
 const VIEW_KINDS = new Set(['v', 'm'])
 
 const RELATIONS_SQL = `select c.oid::int8 as oid, n.nspname, c.relname, c.relkind, a.attnum, a.attname, t.typcategory,
-  (select r.ev_action::text from pg_rewrite r where r.ev_class = c.oid and r.rulename = '_RETURN') as ev_action
+  (select r.ev_action::text from pg_rewrite r where r.ev_class = c.oid and r.rulename = '_RETURN') as ev_action,
+  (select string_agg(i.inhparent::text, ',') from pg_inherits i where i.inhrelid = c.oid) as parents
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
@@ -48,7 +50,15 @@ where r.ev_class = any($1::oid[]) and d.refclassid = 'pg_class'::regclass and d.
 const RELATION_BY_NAME_SQL = `select c.oid::int8 as oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relname = $1 and (n.nspname = $2 or ($2 is null and pg_table_is_visible(c.oid)))`
 
-interface RawRelation { schema: string; name: string; kind: string; evAction: string | null; columns: Map<number, { name: string; typeCategory: string }> }
+interface RawRelation {
+  schema: string
+  name: string
+  kind: string
+  evAction: string | null
+  /** Partitioned or inheritance parents (pg_inherits): a rule on a parent covers its children. */
+  parents: number[]
+  columns: Map<number, { name: string; typeCategory: string }>
+}
 
 /**
  * Resolves RowDescription fields (table OID + attribute number) to schema.table.column through the
@@ -81,7 +91,7 @@ export class ColumnResolver {
     const r = this.#fresh(oid)
     const c = r?.columns.get(attnum)
     if (r === undefined || c === undefined) return undefined
-    return { schema: r.schema, table: r.name, column: c.name, typeCategory: c.typeCategory, sources: r.viewSources?.get(attnum) ?? [] }
+    return { schema: r.schema, table: r.name, column: c.name, typeCategory: c.typeCategory, sources: r.sources?.get(attnum) ?? [] }
   }
 
   /** Fields resolved from the cache alone, or undefined when a catalog lookup is needed (call resolve()). */
@@ -119,21 +129,23 @@ export class ColumnResolver {
     let missing = [...new Set(oids)].filter((oid) => this.#fresh(oid) === undefined)
     const loaded = new Map<number, RawRelation>()
     const dependencies = new Map<number, Array<{ oid: number; attnum: number }>>()
-    // Views name other relations; fetch until every relation they lead to is known.
-    for (let depth = 0; missing.length > 0 && depth < MAX_VIEW_DEPTH; depth++) {
+    // Views and partitions lead to other relations; fetch until every relation they lead to is known.
+    for (let depth = 0; missing.length > 0 && depth < MAX_RELATION_DEPTH; depth++) {
       const rows = await this.#query(RELATIONS_SQL, [missing])
       const views: number[] = []
+      const next = new Set<number>()
       for (const row of rows) {
         const oid = Number(row.oid)
         let rel = loaded.get(oid)
         if (rel === undefined) {
-          rel = { schema: String(row.nspname), name: String(row.relname), kind: String(row.relkind), evAction: row.ev_action === null ? null : String(row.ev_action), columns: new Map() }
+          const parents = row.parents === null || row.parents === undefined ? [] : String(row.parents).split(',').map(Number)
+          rel = { schema: String(row.nspname), name: String(row.relname), kind: String(row.relkind), evAction: row.ev_action === null ? null : String(row.ev_action), parents, columns: new Map() }
           loaded.set(oid, rel)
           if (VIEW_KINDS.has(rel.kind)) views.push(oid)
+          for (const p of parents) next.add(p)
         }
         rel.columns.set(Number(row.attnum), { name: String(row.attname), typeCategory: String(row.typcategory) })
       }
-      const next = new Set<number>()
       if (views.length > 0) {
         for (const d of await this.#query(VIEW_DEPENDENCIES_SQL, [views])) {
           const view = Number(d.view)
@@ -151,35 +163,37 @@ export class ColumnResolver {
       if (r === undefined || c === undefined) return undefined
       return { schema: r.schema, table: r.name, column: c.name }
     }
-    // Sources are resolved innermost first, so a view over a view inherits its sources.
+    // Sources are resolved innermost first, so a view over a view (or a partition of a partition) inherits them.
     const sourcesOf = (oid: number, attnum: number, seen: Set<number>): ColumnName[] => {
-      const rel = loaded.get(oid)
       const self = nameOf(oid, attnum)
-      const cached = this.#relations.get(oid)
-      if (rel === undefined) return [...(self !== undefined ? [self] : []), ...(cached?.viewSources?.get(attnum) ?? [])]
-      const out = self !== undefined ? [self] : []
-      if (!VIEW_KINDS.has(rel.kind) || seen.has(oid)) return out
-      return [...out, ...viewSources(oid, new Set(seen).add(oid)).get(attnum) ?? []]
+      const inner = loaded.has(oid)
+        ? (seen.has(oid) ? [] : relationSources(oid, new Set(seen).add(oid)).get(attnum) ?? [])
+        : this.#relations.get(oid)?.sources?.get(attnum) ?? []
+      return [...(self !== undefined ? [self] : []), ...inner]
     }
-    const viewSources = (view: number, seen: Set<number>): Map<number, ColumnName[]> => {
-      const rel = loaded.get(view) as RawRelation
-      const origins = viewColumnOrigins(rel.evAction ?? '')
-      const derived = (dependencies.get(view) ?? []).flatMap((d) => sourcesOf(d.oid, d.attnum, seen))
+    const relationSources = (oid: number, seen: Set<number>): Map<number, ColumnName[]> => {
+      const rel = loaded.get(oid) as RawRelation
       const out = new Map<number, ColumnName[]>()
-      for (const attnum of rel.columns.keys()) {
-        const o = origins?.get(attnum)
-        out.set(attnum, o !== undefined ? sourcesOf(o.table, o.column, seen) : derived)
+      if (VIEW_KINDS.has(rel.kind)) {
+        const origins = viewColumnOrigins(rel.evAction ?? '')
+        const derived = (dependencies.get(oid) ?? []).flatMap((d) => sourcesOf(d.oid, d.attnum, seen))
+        for (const attnum of rel.columns.keys()) {
+          const o = origins?.get(attnum)
+          out.set(attnum, o !== undefined ? sourcesOf(o.table, o.column, seen) : derived)
+        }
+      }
+      for (const parent of rel.parents) {
+        const columns = (loaded.get(parent) ?? this.#relations.get(parent))?.columns
+        for (const [attnum, c] of rel.columns) {
+          const inParent = [...(columns ?? [])].find(([, pc]) => pc.name === c.name)?.[0]
+          if (inParent !== undefined) out.set(attnum, [...(out.get(attnum) ?? []), ...sourcesOf(parent, inParent, seen)])
+        }
       }
       return out
     }
     for (const [oid, rel] of loaded) {
-      this.#relations.set(oid, {
-        schema: rel.schema,
-        name: rel.name,
-        columns: rel.columns,
-        ...(VIEW_KINDS.has(rel.kind) ? { viewSources: viewSources(oid, new Set([oid])) } : {}),
-        loadedAt: at
-      })
+      const sources = VIEW_KINDS.has(rel.kind) || rel.parents.length > 0 ? relationSources(oid, new Set([oid])) : undefined
+      this.#relations.set(oid, { schema: rel.schema, name: rel.name, columns: rel.columns, ...(sources !== undefined ? { sources } : {}), loadedAt: at })
     }
   }
 }

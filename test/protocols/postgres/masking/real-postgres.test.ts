@@ -35,6 +35,9 @@ await direct.query(`
   create function first_email() returns text language sql as 'select email from customers order by id limit 1';
   create function all_customers() returns setof customers language sql as 'select * from customers';
   create table people_tmp (name text);
+  create table members (id int, name text) partition by range (id);
+  create table members_1 partition of members for values from (0) to (100);
+  insert into members values (1, 'Partitioned Person');
   insert into people_tmp values ('Alice Example');`)
 for (const [i, c] of CUSTOMERS.entries()) {
   await direct.query('insert into customers (id, name, email, phone, card, meta, score) values ($1, $2, $3, $4, $5, $6, 10)',
@@ -42,7 +45,7 @@ for (const [i, c] of CUSTOMERS.entries()) {
 }
 await direct.query('refresh materialized view customer_matview')
 
-const masking = new ResponseMasking([spec({ columns: ['customers.email', 'customers.phone', 'public.customers.name', 'people.name'], entities: ['EMAIL', 'PHONE', 'CREDIT_CARD'] })], { hashKey: HASH_KEY })
+const masking = new ResponseMasking([spec({ columns: ['customers.email', 'customers.phone', 'public.customers.name', 'people.name', 'members.name'], entities: ['EMAIL', 'PHONE', 'CREDIT_CARD'] })], { hashKey: HASH_KEY })
 const catalog = new pg.Client({ host: db.host, port: db.port, user: db.user, password: db.password, database: 'postgres' })
 await catalog.connect()
 t.teardown(async () => { await catalog.end() })
@@ -171,6 +174,11 @@ t.test('catalog lookups are cached, and DDL through the relay invalidates them',
   t.same((await client.query('select name from people_tmp')).rows, [{ name: 'Alice Example' }], 'people_tmp.name is not masked')
   await client.query('alter table people_tmp rename to people')
   t.same((await client.query('select name from people')).rows, [{ name: '[REDACTED]' }], 'after the rename the rule on people.name applies')
+})
+
+t.test('a rule on a partitioned table covers its partitions', async (t) => {
+  t.same((await client.query('select name from members')).rows, [{ name: '[REDACTED]' }])
+  t.same((await client.query('select name as n from members_1')).rows, [{ n: '[REDACTED]' }], 'queried through the partition itself')
 })
 
 t.test('the audit counts add up by type', async (t) => {
