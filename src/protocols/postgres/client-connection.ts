@@ -2,6 +2,7 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { AuthError } from '../../core/errors.js'
+import type { AuditEntry } from '../../core/audit/index.js'
 import { sortableId } from '../../core/events/index.js'
 import type { Identity } from '../../core/events/index.js'
 import type { Logger } from '../../core/log/index.js'
@@ -216,14 +217,7 @@ export class ClientConnection {
       switch (a.kind) {
         case 'to-client': this.#toClient.push(a.bytes); break
         case 'to-server': this.#toServer.push(a.bytes); break
-        case 'audit':
-          if (a.entry.decision.action !== 'allow') this.#log.info({ rules: a.entry.decision.rules, request: a.entry.requestId }, 'statement denied')
-          try {
-            this.#deps.services.audit.record(a.entry)
-          } catch (err) {
-            this.#log.error({ err }, 'audit sink failed')
-          }
-          break
+        case 'audit': this.#record(a.entry); break
         case 'start-tls':
           // Bytes behind an SSLRequest were sent before TLS, where anyone on the path could have
           // written them (CVE-2021-23222): refuse like PostgreSQL, before answering 'S'.
@@ -244,6 +238,15 @@ export class ClientConnection {
           this.#shutdown()
           break
       }
+    }
+  }
+
+  #record (entry: AuditEntry): void {
+    if (entry.decision.action !== 'allow') this.#log.info({ rules: entry.decision.rules, request: entry.requestId }, 'statement denied')
+    try {
+      this.#deps.services.audit.record(entry)
+    } catch (err) {
+      this.#log.error({ err }, 'audit sink failed')
     }
   }
 
@@ -361,6 +364,8 @@ export class ClientConnection {
   #shutdown (): void {
     if (this.#closed) return
     this.#closed = true
+    // Decisions whose replies never completed are still recorded.
+    for (const a of this.#session.drainAudits()) if (a.kind === 'audit') this.#record(a.entry)
     clearTimeout(this.#handshakeTimer)
     clearTimeout(this.#expiryTimer)
     if (this.#key !== undefined) this.#deps.cancelKeys.release(this.#key)

@@ -1,4 +1,5 @@
-import { BACKEND } from '../codec/index.js'
+import type { AuditEntry } from '../../../core/audit/index.js'
+import { BACKEND, type Frame } from '../codec/index.js'
 import type { ErrorFields } from '../messages/error-response.js'
 
 /** What one forwarded client message will be answered with. */
@@ -17,10 +18,27 @@ export interface Pending {
   reply: ExpectedReply
   /** Set when gatehouse replaced the message with one that fails: its error is shown as this instead. */
   denial?: ErrorFields
+  /** The decision this reply completes: recorded, with rows and latency, once the reply is settled. */
+  audit?: AuditEntry
+  /** When the message was forwarded (performance.now() ms), for the audit's latency. */
+  sentAt?: number
+  /** Rows the reply reported so far (CommandComplete counts, rows of suspended portals). */
+  rows?: number
+  dataRows?: number
 }
 
 /** Replies that end at ReadyForQuery. */
 const ENDS_AT_READY = new Set<ExpectedReply>(['sync', 'query', 'function-call'])
+
+/** What a server frame did to the queue. */
+export interface ReplyOutcome {
+  /** Show this error instead of the server's (the head was a denial). */
+  denial?: ErrorFields
+  /** Entries whose replies are complete (or will never come), in order. */
+  settled: Pending[]
+}
+
+const NOTHING: ReplyOutcome = Object.freeze({ settled: Object.freeze([]) as unknown as Pending[] })
 
 /**
  * The replies still owed by the server, in order (pipelining puts several batches in flight). Each server
@@ -38,65 +56,77 @@ export class ReplyQueue {
 
   push (p: Pending): void { this.#items.push(p) }
 
-  /**
-   * Advances the queue past a server frame; returns the error to show instead of an ErrorResponse when
-   * the head was a denial, else undefined (relay the frame as it is).
-   */
-  onServer (code: number): ErrorFields | undefined {
+  /** Everything still pending, removed (the session is ending). */
+  clear (): Pending[] { return this.#items.splice(0) }
+
+  /** Advances the queue past a server frame. */
+  onServer (frame: Pick<Frame, 'code' | 'body'>): ReplyOutcome {
     const head = this.#items[0]
-    if (head === undefined) return undefined
-    switch (code) {
+    if (head === undefined) return NOTHING
+    switch (frame.code) {
       case BACKEND.ERROR_RESPONSE:
         return this.#onError(head)
-      case BACKEND.READY_FOR_QUERY:
+      case BACKEND.READY_FOR_QUERY: {
         // Everything up to the first reply that ends at ReadyForQuery is settled.
+        const settled: Pending[] = []
         while (this.#items.length > 0) {
           const p = this.#items.shift() as Pending
+          settled.push(p)
           if (ENDS_AT_READY.has(p.reply)) break
         }
-        return undefined
-      case BACKEND.PARSE_COMPLETE:
-        this.#popIf(head, 'parse')
-        return undefined
-      case BACKEND.BIND_COMPLETE:
-        this.#popIf(head, 'bind')
-        return undefined
-      case BACKEND.CLOSE_COMPLETE:
-        this.#popIf(head, 'close')
-        return undefined
+        return { settled }
+      }
+      case BACKEND.PARSE_COMPLETE: return this.#popIf(head, 'parse')
+      case BACKEND.BIND_COMPLETE: return this.#popIf(head, 'bind')
+      case BACKEND.CLOSE_COMPLETE: return this.#popIf(head, 'close')
       case BACKEND.PARAMETER_DESCRIPTION:
         // The statement's RowDescription/NoData follows: what is left is the portal-shaped answer.
         if (head.reply === 'describe-statement') head.reply = 'describe-portal'
-        return undefined
+        return NOTHING
       case BACKEND.ROW_DESCRIPTION:
       case BACKEND.NO_DATA:
-        this.#popIf(head, 'describe-portal')
-        return undefined
+        return this.#popIf(head, 'describe-portal')
+      case BACKEND.DATA_ROW:
+        if (head.audit !== undefined) head.dataRows = (head.dataRows ?? 0) + 1
+        return NOTHING
       case BACKEND.COMMAND_COMPLETE:
-      case BACKEND.EMPTY_QUERY_RESPONSE:
+        if (head.audit !== undefined) head.rows = (head.rows ?? 0) + rowsOfTag(frame.body)
+        return this.#popIf(head, 'execute')
       case BACKEND.PORTAL_SUSPENDED:
-        this.#popIf(head, 'execute')
-        return undefined
+        if (head.audit !== undefined) head.rows = (head.rows ?? 0) + (head.dataRows ?? 0)
+        return this.#popIf(head, 'execute')
+      case BACKEND.EMPTY_QUERY_RESPONSE:
+        return this.#popIf(head, 'execute')
       default:
-        return undefined
+        return NOTHING
     }
   }
 
-  #popIf (head: Pending, reply: ExpectedReply): void {
-    if (head.reply === reply) this.#items.shift()
+  #popIf (head: Pending, reply: ExpectedReply): ReplyOutcome {
+    if (head.reply !== reply) return NOTHING
+    this.#items.shift()
+    return { settled: [head] }
   }
 
-  #onError (head: Pending): ErrorFields | undefined {
+  #onError (head: Pending): ReplyOutcome {
     if (ENDS_AT_READY.has(head.reply)) {
       // A simple Query (or FunctionCall) reports one error and still ends with ReadyForQuery.
       const denial = head.denial
       delete head.denial
-      return denial
+      return denial !== undefined ? { denial, settled: [] } : NOTHING
     }
     // An error in Parse/Bind/Describe/Execute/Close makes the server skip everything up to the next Sync:
     // those messages will never be answered.
-    this.#items.shift()
-    while (this.#items.length > 0 && this.#items[0].reply !== 'sync') this.#items.shift()
-    return head.denial
+    const settled = [this.#items.shift() as Pending]
+    while (this.#items.length > 0 && this.#items[0].reply !== 'sync') settled.push(this.#items.shift() as Pending)
+    return head.denial !== undefined ? { denial: head.denial, settled } : { settled }
   }
+}
+
+/** The row count at the end of a CommandComplete tag ("SELECT 5", "INSERT 0 3", "COPY 100"); 0 when none. */
+function rowsOfTag (body: Buffer): number {
+  const end = body.indexOf(0)
+  const tag = body.toString('latin1', 0, end === -1 ? body.length : end)
+  const n = Number(tag.slice(tag.lastIndexOf(' ') + 1))
+  return Number.isSafeInteger(n) ? n : 0
 }

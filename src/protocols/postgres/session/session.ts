@@ -1,4 +1,6 @@
 import assert from 'node:assert'
+import { performance } from 'node:perf_hooks'
+import type { AuditEntry } from '../../../core/audit/index.js'
 import type { PostgresTargetConfig } from '../../../core/config/index.js'
 import type { Decision, GatewayEvent, Identity, SqlFacts } from '../../../core/events/index.js'
 import type { PolicyStore } from '../../../core/policy/index.js'
@@ -9,6 +11,7 @@ import { encodeBackendKeyData, type BackendKeyData } from '../messages/backend-k
 import { bindParamsAsText, decodeBind, encodeBind } from '../messages/bind.js'
 import { decodeClose } from '../messages/close.js'
 import { decodeDescribe } from '../messages/describe.js'
+import { decodeExecute } from '../messages/execute.js'
 import { decodeErrorFields, type ErrorFields } from '../messages/error-response.js'
 import { decodeFunctionCallOid } from '../messages/function-call.js'
 import { encodeNegotiateProtocolVersion } from '../messages/negotiate-protocol-version.js'
@@ -18,7 +21,7 @@ import { decodeQuery, encodeQuery } from '../messages/query.js'
 import { decodeStartupPacket } from '../messages/startup-packet.js'
 import type { StartupMessage } from '../messages/startup-message.js'
 import type { Action } from './actions.js'
-import { ReplyQueue } from './reply-queue.js'
+import { ReplyQueue, type Pending } from './reply-queue.js'
 
 export type Step = 'startup' | 'tls-handshake' | 'password' | 'verifying' | 'connecting' | 'ready' | 'closed'
 
@@ -43,6 +46,8 @@ export interface SessionOptions {
   sql: SqlAnalysis
   policy: PolicyStore
   newId: () => string
+  /** Milliseconds, for audit latencies (default performance.now). */
+  now?: () => number
 }
 
 /** Sent to the server instead of a denied statement: it fails at parse time, without side effects, so the
@@ -54,6 +59,7 @@ export const DENIED_STATEMENT = 'gatehouse_policy_denied'
 /** Startup parameters that describe the client's login, not its session: never passed upstream. */
 const LOGIN_PARAMS = new Set(['user', 'database', 'replication'])
 const PROTOCOL_OPTION_PREFIX = '_pq_.'
+const EMPTY = Buffer.alloc(0)
 const STREAMABLE_SERVER_CODES: ReadonlySet<number> = new Set([BACKEND.DATA_ROW, BACKEND.COPY_DATA])
 const NONE: ReadonlySet<number> = new Set()
 const DISCARD_ALL = /^\s*discard\s+all\s*;?\s*$/i
@@ -75,6 +81,9 @@ export class Session {
   #target: PostgresTargetConfig | undefined
   readonly #replies = new ReplyQueue()
   readonly #statements = new Map<string, PreparedStatement>()
+  /** Audit entries of allowed Binds, waiting for the Execute of their portal. */
+  readonly #portalAudits = new Map<string, AuditEntry>()
+  readonly #now: () => number
   /** After gatehouse made a message fail, the server ignores everything up to Sync: so do we. */
   #skippingToSync = false
   #encrypted: boolean
@@ -82,6 +91,7 @@ export class Session {
   constructor (opts: SessionOptions) {
     this.#opts = opts
     this.#encrypted = opts.client.encrypted
+    this.#now = opts.now ?? (() => performance.now())
   }
 
   get step (): Step { return this.#step }
@@ -157,12 +167,15 @@ export class Session {
   /** The server's side of the relay. */
   onServer (frame: Frame): Action[] {
     if (this.#step !== 'ready') return []
-    const denial = this.#replies.onServer(frame.code)
-    if (denial !== undefined) return [{ kind: 'to-client', bytes: errorBytes(denial) }]
-    if (frame.code === BACKEND.ERROR_RESPONSE && this.#isFatal(frame)) {
-      return [{ kind: 'to-client', bytes: frame.raw }, ...this.#close('upstream ended the session')]
+    const outcome = this.#replies.onServer(frame)
+    const out: Action[] = outcome.settled.length === 0 ? [] : this.#settledAudits(outcome.settled)
+    if (outcome.denial !== undefined) {
+      out.push({ kind: 'to-client', bytes: errorBytes(outcome.denial) })
+      return out
     }
-    return [{ kind: 'to-client', bytes: frame.raw }]
+    out.push({ kind: 'to-client', bytes: frame.raw })
+    if (frame.code === BACKEND.ERROR_RESPONSE && this.#isFatal(frame)) out.push(...this.#close('upstream ended the session'))
+    return out
   }
 
   /**
@@ -174,7 +187,7 @@ export class Session {
   /** A streamed server frame begins; its bytes go to the client as they come. */
   onServerStreamStart (code: number): void {
     assert(this.#step === 'ready' && STREAMABLE_SERVER_CODES.has(code), 'streamed a frame the session must see')
-    this.#replies.onServer(code)
+    this.#replies.onServer({ code, body: EMPTY })
   }
 
   /** The upstream connection closed under us. */
@@ -204,7 +217,29 @@ export class Session {
 
   #close (reason: string): Action[] {
     this.#step = 'closed'
-    return [{ kind: 'close', reason }]
+    return [...this.drainAudits(), { kind: 'close', reason }]
+  }
+
+  /**
+   * Audit entries of decisions whose replies never completed (the session is ending): recorded now, so
+   * no decision goes unaudited. The driver calls this when a socket closes under the session.
+   */
+  drainAudits (): Action[] {
+    const out = this.#settledAudits(this.#replies.clear())
+    for (const entry of this.#portalAudits.values()) out.push({ kind: 'audit', entry })
+    this.#portalAudits.clear()
+    return out
+  }
+
+  /** Audit actions for settled replies that complete a decision, with rows and latency. */
+  #settledAudits (settled: readonly Pending[]): Action[] {
+    const out: Action[] = []
+    for (const p of settled) {
+      if (p.audit === undefined) continue
+      const latencyMs = p.sentAt !== undefined ? Math.round((this.#now() - p.sentAt) * 1000) / 1000 : undefined
+      out.push({ kind: 'audit', entry: { ...p.audit, usage: { rows: p.rows ?? 0 }, ...(latencyMs !== undefined ? { latencyMs } : {}) } })
+    }
+    return out
   }
 
   #onStartupPacket (frame: Frame): Action[] {
@@ -259,19 +294,32 @@ export class Session {
       case FRONTEND.DESCRIBE:
         this.#replies.push({ reply: decodeDescribe(frame.body).target === 'statement' ? 'describe-statement' : 'describe-portal' })
         return [toServer(frame.raw)]
-      case FRONTEND.EXECUTE:
-        this.#replies.push({ reply: 'execute' })
+      case FRONTEND.EXECUTE: {
+        // The first Execute of an allowed Bind's portal completes its audit entry (rows, latency).
+        const portal = decodeExecute(frame.body).portal
+        const audit = this.#portalAudits.get(portal)
+        if (audit === undefined) {
+          this.#replies.push({ reply: 'execute' })
+        } else {
+          this.#portalAudits.delete(portal)
+          this.#replies.push({ reply: 'execute', audit, sentAt: this.#now() })
+        }
         return [toServer(frame.raw)]
+      }
       case FRONTEND.CLOSE: {
         const c = decodeClose(frame.body)
         if (c.target === 'statement') this.#statements.delete(c.name)
         this.#replies.push({ reply: 'close' })
         return [toServer(frame.raw)]
       }
-      case FRONTEND.SYNC:
+      case FRONTEND.SYNC: {
         this.#skippingToSync = false
         this.#replies.push({ reply: 'sync' })
-        return [toServer(frame.raw)]
+        // A Bind whose portal was not executed in its batch ran nothing more: record it as it is.
+        const unexecuted = [...this.#portalAudits.values()].map((entry): Action => ({ kind: 'audit', entry }))
+        this.#portalAudits.clear()
+        return [...unexecuted, toServer(frame.raw)]
+      }
       case FRONTEND.FLUSH:
       case FRONTEND.COPY_DATA:
       case FRONTEND.COPY_DONE:
@@ -291,8 +339,8 @@ export class Session {
     const d = this.#decide(facts, 'request')
     this.#forgetDroppedStatements(facts)
     if (d.decision.action === 'allow') {
-      this.#replies.push({ reply: 'query' })
-      return [d.audit, toServer(frame.raw)]
+      this.#replies.push({ reply: 'query', audit: d.entry, sentAt: this.#now() })
+      return [toServer(frame.raw)]
     }
     this.#replies.push({ reply: 'query', denial: pgError.policyDenied(d.decision) })
     return [d.audit, toServer(encodeQuery({ sql: DENIED_SQL }))]
@@ -329,8 +377,10 @@ export class Session {
     }
     const d = this.#decide({ ...stmt.facts, params: bindParamsAsText(m) }, 'request')
     if (d.decision.action === 'allow') {
+      const replaced = this.#portalAudits.get(m.portal)
+      this.#portalAudits.set(m.portal, d.entry)
       this.#replies.push({ reply: 'bind' })
-      return [d.audit, toServer(frame.raw)]
+      return replaced !== undefined ? [{ kind: 'audit', entry: replaced }, toServer(frame.raw)] : [toServer(frame.raw)]
     }
     this.#skippingToSync = true
     this.#replies.push({ reply: 'bind', denial: pgError.policyDenied(d.decision) })
@@ -341,8 +391,8 @@ export class Session {
     const oid = decodeFunctionCallOid(frame.body)
     const d = this.#decide({ text: `<function call ${oid}>`, statements: [{ operation: 'call', tables: [] }] }, 'request')
     if (isAllowedByRule(d.decision)) {
-      this.#replies.push({ reply: 'function-call' })
-      return [d.audit, toServer(frame.raw)]
+      this.#replies.push({ reply: 'function-call', audit: d.entry, sentAt: this.#now() })
+      return [toServer(frame.raw)]
     }
     // A failing Query answers with the same ErrorResponse + ReadyForQuery a failed FunctionCall gets.
     this.#replies.push({ reply: 'function-call', denial: pgError.policyDenied(d.decision) })
@@ -364,7 +414,8 @@ export class Session {
     else this.#statements.delete(m[1].startsWith('"') ? m[1].slice(1, -1).replaceAll('""', '"') : m[1].toLowerCase())
   }
 
-  #decide (sql: SqlFacts, phase: GatewayEvent['phase']): { decision: Decision; audit: Action } {
+  /** Decides an event; `audit` records it now (denials), `entry` is for recording once the reply is in. */
+  #decide (sql: SqlFacts, phase: GatewayEvent['phase']): { decision: Decision; entry: AuditEntry; audit: Action } {
     assert(this.#identity !== undefined && this.#target !== undefined, 'decision before login')
     const event: GatewayEvent = {
       id: this.#opts.newId(),
@@ -374,10 +425,8 @@ export class Session {
       sql
     }
     const decision = this.#opts.policy.current().decide(event)
-    return {
-      decision,
-      audit: { kind: 'audit', entry: { event, decision, requestId: event.id, summary: { sql: this.#opts.sql.normalize(sql.text) } } }
-    }
+    const entry: AuditEntry = { event, decision, requestId: event.id, summary: { sql: this.#opts.sql.normalize(sql.text) } }
+    return { decision, entry, audit: { kind: 'audit', entry } }
   }
 }
 

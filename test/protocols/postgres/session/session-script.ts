@@ -45,14 +45,15 @@ export function policyOf (decide: (e: GatewayEvent) => Decision): PolicyStore {
 }
 
 let ids = 0
-export function newSession (decide: (e: GatewayEvent) => Decision, client: Partial<{ encrypted: boolean; canStartTls: boolean; plaintextAllowed: boolean }> = {}): Session {
+export function newSession (decide: (e: GatewayEvent) => Decision, client: Partial<{ encrypted: boolean; canStartTls: boolean; plaintextAllowed: boolean }> = {}, now?: () => number): Session {
   return new Session({
     id: 'sess-1',
     client: { address: '127.0.0.1', encrypted: false, canStartTls: true, plaintextAllowed: true, ...client },
     targets: [TARGET],
     sql: fakeSql,
     policy: policyOf(decide),
-    newId: () => `ev-${++ids}`
+    newId: () => `ev-${++ids}`,
+    ...(now !== undefined ? { now } : {})
   })
 }
 

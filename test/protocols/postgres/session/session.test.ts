@@ -229,3 +229,31 @@ t.test('role changes at startup are refused: they would bypass the set_role poli
   const ok = newSession(denyDrop)
   t.equal(letters('server', bytesOf(ok.onClient(startupFrame(startup({ user: 'alice', options: '-c search_path=a\\ b -c rolex=1' }))), 'to-client')), 'R')
 })
+
+t.test('an allowed statement is audited once its reply is complete, with rows and latency', async (t) => {
+  let clock = 100
+  const s = newSession(denyDrop, {}, () => clock)
+  s.onClient(startupFrame(startup()))
+  s.onClient(frames('client', encodePasswordMessage('tok'))[0])
+  s.onVerified(ALICE)
+  s.onUpstreamReady([], frames('server', encodeReadyForQuery('I'))[0], { processId: 1, secretKey: 2 })
+  t.same(client(s, encodeQuery({ sql: 'select 1; select 2' })).map((a) => a.kind), ['to-server'], 'nothing recorded before the reply')
+  clock = 102.5
+  const audits = frames('server', server.dataRow('1'), server.commandComplete('SELECT 1'), server.dataRow('2'), server.commandComplete('SELECT 1'), encodeReadyForQuery('I'))
+    .flatMap((f) => s.onServer(f)).filter((a) => a.kind === 'audit')
+  t.match(audits, [{ entry: { usage: { rows: 2 }, latencyMs: 2.5, summary: { sql: 'select $n; select $n' } } }])
+
+  client(s, encodeParse({ name: '', sql: 'update t set x = 1', paramTypes: [] }), encodeBind({ portal: '', statement: '', paramFormats: [], params: [], resultFormats: [] }),
+    encodeExecute({ portal: '', maxRows: 0 }), encodeSync())
+  const ext = frames('server', server.parseComplete(), server.bindComplete(), server.commandComplete('UPDATE 7'), encodeReadyForQuery('I')).flatMap((f) => s.onServer(f)).filter((a) => a.kind === 'audit')
+  t.match(ext, [{ entry: { usage: { rows: 7 }, event: { sql: { text: 'update t set x = 1', params: [] } } } }])
+})
+
+t.test('decisions whose replies never came are recorded when the session ends', async (t) => {
+  const s = readySession()
+  client(s, encodeQuery({ sql: 'select pg_sleep(100)' }))
+  client(s, encodeParse({ name: '', sql: 'select 1', paramTypes: [] }), encodeBind({ portal: 'p', statement: '', paramFormats: [], params: [], resultFormats: [] }))
+  const drained = s.drainAudits()
+  t.equal(drained.length, 2)
+  t.same(s.drainAudits(), [], 'each only once')
+})
