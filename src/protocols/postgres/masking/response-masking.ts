@@ -59,6 +59,9 @@ export class ResponseMasking {
   readonly #names = new Map<string, MaskStyle>()
   /** `"name"` as UTF-8, to find JSON members named after masked columns without decoding. */
   readonly #nameNeedles: Buffer[] = []
+  readonly #nameSet: ReadonlySet<string>
+  /** Members are matched by name alone, so the strongest style of any rule naming a column applies. */
+  readonly #memberStyle: MaskStyle
 
   constructor (specs: readonly MaskSpec[], opts: ResponseMaskingOptions = {}) {
     this.specs = specs
@@ -94,6 +97,8 @@ export class ResponseMasking {
       }
     }
     this.hasColumnRules = this.#columns.size > 0
+    this.#nameSet = new Set(this.#names.keys())
+    this.#memberStyle = [...this.#names.values()].reduce<MaskStyle>((a, b) => (STYLE_STRENGTH[b] > STYLE_STRENGTH[a] ? b : a), 'partial')
   }
 
   #ruleStyle (c: ColumnName): MaskStyle | undefined {
@@ -158,7 +163,7 @@ export class ResponseMasking {
     const isStructured = isJson || looksStructured(text)
     let out = text
     if (isStructured && this.#names.size > 0) {
-      out = maskJsonMembers(out, new Set(this.#names.keys()), (v) => this.#replaceMember(v, counts)) ?? out
+      out = maskJsonMembers(out, this.#nameSet, (v) => this.replaceWhole(v, this.#memberStyle, counts)) ?? out
     }
     for (const { masker, replace } of this.#contentMaskers) {
       const findings = masker.detector.detect(out)
@@ -167,13 +172,6 @@ export class ResponseMasking {
       out = isStructured ? applyJsonSafe(out, findings, replace) : masker.apply(out, findings, 0, out.length)
     }
     return out
-  }
-
-  #replaceMember (value: string, counts: MaskCounts): string | null {
-    // Members are matched by name alone, so the strongest style of any rule naming such a column applies.
-    let style: MaskStyle = 'partial'
-    for (const s of this.#names.values()) if (STYLE_STRENGTH[s] > STYLE_STRENGTH[style]) style = s
-    return this.replaceWhole(value, style, counts)
   }
 
   /** Content detection over UTF-8 bytes; the same Buffer back when nothing was found (no copy). */

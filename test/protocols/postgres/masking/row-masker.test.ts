@@ -1,7 +1,7 @@
 import t from 'tap'
-import { RowMasker, withResultFormats } from '../../../../src/protocols/postgres/masking/index.js'
+import { responseMaskingCache, RowMasker, withResultFormats } from '../../../../src/protocols/postgres/masking/index.js'
 import { decodeDataRow, encodeDataRow } from '../../../../src/protocols/postgres/messages/data-row.js'
-import { b, col, field, INT4, JSON_TYPE, JSONB, masking } from './fixtures.js'
+import { b, col, field, INT4, JSON_TYPE, JSONB, masking, spec } from './fixtures.js'
 
 const customersFields = [
   field('id', { tableOid: 16400, attnum: 1, typeOid: INT4 }),
@@ -169,4 +169,15 @@ t.test('a portal executed without Describe: the statement\'s fields with the Bin
 t.test('a DataRow that does not match its RowDescription is refused, not relayed unmasked', async (t) => {
   const m = new RowMasker({ fields: customersFields, columns: customersCols, masking: masking() })
   t.throws(() => m.maskRow([b('1'), b('x'), b('y'), b('ada@example.com')]), { code: 'GH_PROTOCOL' })
+})
+
+t.test('responseMaskingCache: only response rules, compiled once per list of spec objects', async (t) => {
+  const cache = responseMaskingCache({ hashKey: Buffer.alloc(32, 1) })
+  const specs = [spec(), spec({ rule: 'prompts-only', applyTo: ['request'] })]
+  const a = cache(specs)
+  t.ok(a)
+  t.equal(cache([...specs]), a, 'the same spec objects give the same compiled masking')
+  t.same(a?.specs.map((s) => s.rule), ['mask-pii'])
+  t.equal(cache([spec({ applyTo: ['request'] })]), undefined, 'nothing applies to responses: relay untouched')
+  t.not(cache([spec()]), a, 'new spec objects (a reload) compile again')
 })
