@@ -79,12 +79,14 @@ t.test('an expired or foreign token is refused with 28P01', async (t) => {
 
 t.test('every decision is one chained audit line with literal-free SQL', async (t) => {
   const c = await session(await token('carol', ['analysts']))
-  await c.query("select id from items where name = 'lamp-secret-literal'")
+  await c.query("select id from items where name = 'lamp' or name = 'lamp-secret-literal'")
   await new Promise((resolve) => setTimeout(resolve, 200))
   const text = await readFile(auditFile, 'utf8')
   t.notMatch(text, /lamp-secret-literal/, 'literals never reach the audit log')
   const lines = text.trim().split('\n').map((l) => JSON.parse(l))
-  t.ok(lines.some((l) => JSON.stringify(l).includes('carol')))
+  const carols = lines.filter((l) => JSON.stringify(l).includes('carol'))
+  t.equal(carols.length, 1, 'one line for the one statement')
+  t.match(carols[0], { usage: { rows: 1 }, latencyMs: Number })
   t.ok(lines.some((l) => JSON.stringify(l).includes('deny-ddl-for-contractors')))
   t.match(await verifyAuditFile(auditFile), { ok: true })
 })
