@@ -14,6 +14,7 @@ import { mayHoldPii } from './value-prefilter.js'
 export const MAX_COPY_ROW_BYTES = 64 * 1024 * 1024
 
 const NEWLINE = 0x0a
+const BACKSLASH = 0x5c
 
 export interface CopyOutMaskerOptions {
   response: CopyOutResponse
@@ -189,7 +190,7 @@ export class CopyOutMasker {
     return replacement === null ? this.#s.nullString : this.#codec.encode(replacement)
   }
 
-  /** [start, end) of each field; CSV delimiters inside quotes do not split. */
+  /** [start, end) of each field; CSV delimiters inside quotes and text-format escaped delimiters do not split. */
   #splitFields (row: Buffer, end: number): Array<[number, number]> {
     const out: Array<[number, number]> = []
     const { delimiter, quote, escape } = this.#s
@@ -197,7 +198,10 @@ export class CopyOutMasker {
     let isInQuotes = false
     for (let i = 0; i < end; i++) {
       const b = row[i]
-      if (this.#isCsv && isInQuotes) {
+      if (!this.#isCsv && b === BACKSLASH) {
+        // Text format writes a delimiter inside a value as backslash + delimiter.
+        i++
+      } else if (this.#isCsv && isInQuotes) {
         if (b === escape && escape !== quote) i++
         else if (b === quote) isInQuotes = false
       } else if (this.#isCsv && b === quote) {

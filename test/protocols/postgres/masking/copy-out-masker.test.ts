@@ -117,3 +117,9 @@ t.test('a named column of a non-text type is written as the NULL string', async 
   const m = new CopyOutMasker({ response: TEXT_RESPONSE, statement: CSV, columns: numeric, masking: masking() })
   t.equal(run(m, [b('id,phone\n1,4155550100\n')]), 'id,phone\n1,\n')
 })
+
+t.test('text format with a custom delimiter: an escaped delimiter inside a value does not split it', async (t) => {
+  const [statement] = copyOutStatements("copy customers to stdout with (delimiter '|')")
+  const m = new CopyOutMasker({ response: TEXT_RESPONSE, statement, columns, masking: masking() })
+  t.equal(run(m, [b('1\\|2|Jane Roe|a\\|b bob@example.org\n')]), '1\\|2|[REDACTED]|a\\|b [EMAIL]\n', 'the email column is still the second one')
+})
