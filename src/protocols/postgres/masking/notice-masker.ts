@@ -12,9 +12,15 @@ const VALUE_FIELDS = new Set(['M', 'D', 'H', 'W', 'q'].map((c) => c.charCodeAt(0
 const SCHEMA_FIELD = 0x73 // 's'
 const TABLE_FIELD = 0x74 // 't'
 
-/** Detail texts that list a row's values: unique/foreign-key keys and the failing row of a constraint. */
-const KEY_VALUES = /^(Key \([^)]*\)=\()(.*)(\) .*)$/s
+/**
+ * Detail texts that list a row's values (unique and foreign keys, the failing row of a constraint); the
+ * key's columns may be expressions (`Key (lower(email))=(...)`).
+ * @see https://github.com/postgres/postgres/blob/master/src/backend/access/nbtree/nbtinsert.c (errdetail texts)
+ */
+const KEY_VALUES = /^(Key \(.*?\)=\()(.*)(\) (?:already exists|is not present in table .*|is still referenced from table .*)\.)$/s
 const FAILING_ROW = /^(Failing row contains \()(.*)(\)\.)$/s
+/** Other texts that echo key values (exclusion constraints list two rows): withheld whole. */
+const OTHER_KEY_TEXT = /^(?:Key |Failing row)/
 const WITHHELD = '[REDACTED]'
 
 /**
@@ -38,6 +44,9 @@ export function maskNoticeFrame (code: number, body: Buffer, masking: ResponseMa
       if (m !== null) {
         counts.add('REDACTED')
         text = m[1] + WITHHELD + m[3]
+      } else if (OTHER_KEY_TEXT.test(text)) {
+        counts.add('REDACTED')
+        text = WITHHELD
       }
     }
     text = masking.maskText(text, counts)

@@ -58,3 +58,13 @@ t.test('nothing to mask: undefined, relay the original', async (t) => {
 t.test('a malformed frame raises ProtocolError, never passes unmasked', async (t) => {
   t.throws(() => maskNoticeFrame(BACKEND.ERROR_RESPONSE, Buffer.from('Mada@example.com'), masking(), new MaskCounts()), { code: 'GH_PROTOCOL' })
 })
+
+t.test('keys over expressions and exclusion conflicts of a masked table are withheld', async (t) => {
+  const detail = (d: string): string => {
+    const f = frame(BACKEND.ERROR_RESPONSE, [['S', 'ERROR'], ['C', '23505'], ['D', d], ['t', 'customers']])
+    return fieldsOf(maskNoticeFrame(BACKEND.ERROR_RESPONSE, f.subarray(5), masking(), new MaskCounts()) ?? f)[2][1]
+  }
+  t.equal(detail('Key (lower(name))=(jane roe) already exists.'), 'Key (lower(name))=([REDACTED]) already exists.')
+  t.equal(detail('Key (id)=(7) is still referenced from table "orders".'), 'Key (id)=([REDACTED]) is still referenced from table "orders".')
+  t.equal(detail('Key (during)=([1,5)) conflicts with existing key (during)=([2,3)).'), '[REDACTED]')
+})
