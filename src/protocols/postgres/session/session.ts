@@ -128,18 +128,21 @@ export class Session {
     const target = this.#opts.targets.find((t) => t.name === database)
     if (target === undefined) return this.#fatal(pgError.unknownDatabase(database), 'unknown database')
     this.#target = target
+    const out: Action[] = []
+    const upstreamParams: Record<string, string> = {}
     const replication = params.replication
     if (replication !== undefined && !REPLICATION_OFF.has(replication.toLowerCase())) {
       const d = this.#decide({ text: `replication=${replication}`, statements: [{ operation: 'unknown', tables: [] }] }, 'connect')
-      if (!isAllowedByRule(d.decision)) return [d.audit, ...this.#fatal(pgError.replicationRefused(), 'replication refused')]
+      out.push(d.audit)
+      if (!isAllowedByRule(d.decision)) return [...out, ...this.#fatal(pgError.replicationRefused(), 'replication refused')]
+      upstreamParams.replication = replication
     }
-    const upstreamParams: Record<string, string> = {}
     for (const [k, v] of Object.entries(params)) {
       if (!LOGIN_PARAMS.has(k) && !k.startsWith(PROTOCOL_OPTION_PREFIX)) upstreamParams[k] = v
     }
-    if (replication !== undefined && !REPLICATION_OFF.has(replication.toLowerCase())) upstreamParams.replication = replication
     this.#step = 'connecting'
-    return [{ kind: 'connect', target, params: upstreamParams }]
+    out.push({ kind: 'connect', target, params: upstreamParams })
+    return out
   }
 
   onAuthFailed (reason: string): Action[] {

@@ -109,7 +109,7 @@ t.test('replication connections are refused unless a rule allows them', async (t
   const ok = newSession(allow)
   ok.onClient(startupFrame(startup({ user: 'alice', database: 'analytics', replication: 'database' })))
   ok.onClient(frames('client', encodePasswordMessage('tok'))[0])
-  t.match(ok.onVerified(ALICE)[0], { kind: 'connect', params: { replication: 'database' } })
+  t.match(ok.onVerified(ALICE), [{ kind: 'audit', entry: { event: { phase: 'connect' }, decision: { action: 'allow' } } }, { kind: 'connect', params: { replication: 'database' } }])
 })
 
 t.test('a denied Query is replaced by one that fails on the server; its error becomes 42501 naming the rule', async (t) => {
