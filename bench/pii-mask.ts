@@ -47,7 +47,7 @@ function streamed (masker: Masker, text: string, chunk: number): string {
 }
 
 const ROUNDS = 7
-const CHUNKS = [16, 256, 4096]
+const CHUNKS = [8, 16, 32, 256, 4096]
 const masker = createMasker({ style: 'label' })
 const rows: Array<Record<string, string>> = []
 for (const [name, text] of [['clean', cleanText()], ['dense PII', densePiiText()]] as const) {

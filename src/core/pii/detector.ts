@@ -57,7 +57,11 @@ export class PiiDetector implements Detector {
     this.entities = [...new Set(this.#recognizers.map((r) => r.entity))]
     const longest = Math.max(0, ...this.#recognizers.map((r) => r.maxLength))
     this.maxHoldBackChars = 2 * longest
+    this.prefilter = prefilterOf(this.#recognizers)
   }
+
+  /** How a stream releases text without a step; undefined when a recognizer has no trigger. @internal */
+  readonly prefilter: Prefilter | undefined
 
   detect (text: string): Finding[] {
     return this.step(text, 0, true).findings
@@ -72,16 +76,35 @@ export class PiiDetector implements Detector {
    * One resolution step over `text` from `from`. Not final: only what no appended text can change
    * is decided, and `next` says where the undecided rest begins. A stream passes its ScanState and
    * the stream index of text[0] (`offset`) so text scanned by earlier steps is not scanned again.
+   * `triggered` (bit i: recognizer i, see Prefilter): the recognizers whose trigger may be in the
+   * undecided text; the others cannot have a candidate there but one still in progress, so they
+   * are not run.
    */
-  step (text: string, from: number, isFinal: boolean, state?: ScanState, offset = 0): Selection {
+  step (text: string, from: number, isFinal: boolean, state?: ScanState, offset = 0, triggered = ALL): Selection {
     const candidates: Candidate[] = []
     const floor = Math.max(0, from - CONTEXT_CHARS)
-    const pending = isFinal ? [] : this.#recognizers.map((r) => r.pendingFrom(text, floor))
-    const known = isFinal ? text.length : Math.min(text.length, ...pending)
+    const n = this.#recognizers.length
+    const pending: number[] = new Array(n)
+    let known = text.length
+    if (!isFinal) {
+      for (let i = 0; i < n; i++) {
+        const r = this.#recognizers[i]
+        const p = (triggered & (1 << i)) !== 0 || (r.trigger?.lead ?? 1) > 0 ? r.pendingFrom(text, floor) : text.length
+        pending[i] = p
+        if (p < known) known = p
+      }
+    }
     // Nothing before `from` is undecided, so nothing can be decided now: scan later, when it can.
     if (known <= from) return { findings: [], next: from }
-    for (let i = 0; i < this.#recognizers.length; i++) {
+    for (let i = 0; i < n; i++) {
       const r = this.#recognizers[i]
+      if ((triggered & (1 << i)) === 0) {
+        if (state !== undefined && !isFinal) {
+          state.scannedTo[i] = Math.max(state.scannedTo[i], pending[i] + offset)
+          state.cached[i] = NONE
+        }
+        continue
+      }
       const first = candidates.length
       let start = from
       if (state !== undefined) {
@@ -107,6 +130,43 @@ export class PiiDetector implements Detector {
 }
 
 const NONE: readonly Candidate[] = Object.freeze([])
+const ALL = -1
+
+/**
+ * What the recognizers' triggers let a stream conclude without scanning. When no trigger character
+ * is in the undecided text (nor `trail` characters before it), no candidate can start there, except
+ * one whose trigger is still to come: a match in progress at the end, which only the recognizers
+ * with `lead` > 0 can have, and which begins at or after their pendingFrom(). @internal
+ */
+export interface Prefilter {
+  /** 1 at the ASCII codes that are some recognizer's trigger. */
+  isTrigger: Uint8Array
+  /** Per ASCII code, bit i set when it is a trigger of recognizer i (the `triggered` of step()). */
+  recognizersOf: Int32Array
+  /** The largest trail: a trigger this far before a span start still counts. */
+  trail: number
+  /** pendingFrom of the recognizers whose trigger may follow the span start. */
+  pending: ReadonlyArray<Recognizer['pendingFrom']>
+}
+
+function prefilterOf (recognizers: readonly Recognizer[]): Prefilter | undefined {
+  if (recognizers.length > 31) return undefined
+  const isTrigger = new Uint8Array(128)
+  const recognizersOf = new Int32Array(128)
+  let trail = 0
+  const pending: Array<Recognizer['pendingFrom']> = []
+  for (const [k, r] of recognizers.entries()) {
+    if (r.trigger === undefined) return undefined
+    for (let i = 0; i < r.trigger.chars.length; i++) {
+      const c = r.trigger.chars.charCodeAt(i)
+      isTrigger[c] = 1
+      recognizersOf[c] |= 1 << k
+    }
+    trail = Math.max(trail, r.trigger.trail)
+    if (r.trigger.lead > 0) pending.push(r.pendingFrom)
+  }
+  return { isTrigger, recognizersOf, trail, pending }
+}
 
 /** What a stream's earlier steps found, per recognizer, in stream indexes. @internal */
 export interface ScanState {

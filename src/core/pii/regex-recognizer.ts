@@ -1,4 +1,4 @@
-import type { Candidate, Recognizer } from './types.js'
+import type { Candidate, Recognizer, Trigger } from './types.js'
 
 /** A span inside a regex match, with its base score before context words. */
 export interface Span { start: number; end: number; score: number }
@@ -44,7 +44,11 @@ export interface RegexRecognizerSpec {
    * anchored at each. For regexes V8 cannot search quickly.
    */
   starts?: (text: string, from: number, visit: (q: number) => void) => void
+  /** Characters every span has near its start (see Recognizer.trigger); trail defaults to 0. */
+  trigger: { chars: string; lead: number; trail?: number }
 }
+
+export const DIGITS = '0123456789'
 
 /** How far before a match context words are looked for. */
 export const CONTEXT_WINDOW_CHARS = 48
@@ -163,5 +167,6 @@ export function regexRecognizer (spec: RegexRecognizerSpec): Recognizer {
       return pending
     }
   }
-  return { entity, priority, maxLength, scan, pendingFrom }
+  const trigger: Trigger = { chars: spec.trigger.chars, lead: spec.trigger.lead, trail: spec.trigger.trail ?? 0 }
+  return { entity, priority, maxLength, scan, pendingFrom, trigger }
 }

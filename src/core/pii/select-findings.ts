@@ -16,6 +16,7 @@ const byPosition = (a: Candidate, b: Candidate): number => a.start - b.start || 
  * Returns the findings decided and `next`, the index before which the output is final.
  */
 export function selectFindings (candidates: Candidate[], from: number, known: number): Selection {
+  if (candidates.length === 0) return { findings: [], next: Math.max(from, known) }
   const sorted = candidates.filter((c) => c.start >= from).sort(byPosition)
   const findings: Finding[] = []
   let cur = from

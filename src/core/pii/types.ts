@@ -34,7 +34,15 @@ export interface Recognizer {
    * still change (a match in progress at the end). text.length when none can.
    */
   pendingFrom (text: string, floor: number): number
+  /**
+   * Lets a stream release text without scanning it (docs/pii.md "Streaming"). Every candidate span
+   * [s, e) has one of `chars` (ASCII) at an index in [s - trail, s + lead]. Absent (custom patterns):
+   * every push runs a full detection step.
+   */
+  readonly trigger?: Trigger
 }
+
+export interface Trigger { chars: string; lead: number; trail: number }
 
 /** Text a recognizer may look at before a match start: context words, lookbehinds, key prefixes. */
 export const CONTEXT_CHARS = 128

@@ -188,3 +188,42 @@ t.test('custom patterns with anchors, word boundaries and (?s) give the whole-te
   t.equal(masker.mask('START\nID123\nEND42').masked, '[TEXT_START]\n[LINE_ID]\n[TEXT_END]')
   t.equal(masker.mask('xSTART ID1234 END42 x').masked, 'xSTART ID1234 END42 x', 'anchors hold at the text ends only')
 })
+
+/** Pushes `text` in chunks of the given sizes (cycled), as SSE deltas arrive. */
+function maskInSizes (masker: Masker, text: string, sizes: number[]): { out: string; findings: unknown } {
+  const stream = createStreamMasker(masker)
+  let out = ''
+  for (let i = 0, k = 0; i < text.length; k++) {
+    const n = sizes[k % sizes.length]
+    out += stream.push(text.slice(i, i + n))
+    i += n
+  }
+  out += stream.end()
+  return { out, findings: stream.findings() }
+}
+
+t.test('prose with sparse PII in small deltas gives the whole-text output (released without detection steps)', async (t) => {
+  // Words without trigger characters go out without a detection step; this mixes them with PII,
+  // trigger characters inside words (well-known, a_b, Java, x:y, A1) and context words.
+  const word = fc.constantFrom('the', 'quick', 'brown', 'fox', 'well-known', 'snake_case', 'Java', 'API', 'note:', 'a=b', 'x', 'mail', 'card', 'call', 'ssn', 'password', 'secret', 'is', 'sk', 'eyJ', 'AKIA', 'ghp', 'v1.2', '(see)', '+', '10', '@', 'ü', '😀')
+  const piece = fc.oneof({ weight: 6, arbitrary: word }, { weight: 1, arbitrary: fc.constantFrom(...allSamples) })
+  const sep = fc.constantFrom(' ', ' ', ' ', '\n', ', ', '. ', '', ':', '=')
+  const prose = fc.array(fc.tuple(piece, sep), { maxLength: 40 }).map((ps) => ps.map(([p, s]) => p + s).join(''))
+  fc.assert(fc.property(prose, fc.array(fc.integer({ min: 1, max: 24 }), { minLength: 1, maxLength: 8 }), (text, sizes) => {
+    const whole = label.mask(text)
+    const { out, findings } = maskInSizes(label, text, sizes)
+    return out === whole.masked && JSON.stringify(findings) === JSON.stringify(whole.findings)
+  }), { numRuns: 500 })
+  t.pass('500 random texts and delta sizes')
+})
+
+t.test('words stream out at once; text after a number waits only a few words', async (t) => {
+  const stream = createStreamMasker(label)
+  t.equal(stream.push('The quick brown'), 'The quick ', 'plain words: all but the last word')
+  t.equal(stream.push(' fox jumps'), 'brown fox ')
+  t.equal(stream.push(' over order 4111'), '', 'a number may grow into a card: held')
+  let out = ''
+  for (const delta of [' 1111', ' 1111', ' 1111', ' was', ' paid', ' in', ' full', ' by', ' the', ' customer', ' today']) out += stream.push(delta)
+  t.equal(out, 'jumps over order [CREDIT_CARD] was paid in full by the customer ', 'out once a few words follow the card')
+  t.equal(stream.end(), 'today')
+})

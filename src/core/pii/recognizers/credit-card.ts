@@ -1,5 +1,5 @@
 import { isLuhnValid } from '../checksums.js'
-import { regexRecognizer } from '../regex-recognizer.js'
+import { DIGITS, regexRecognizer } from '../regex-recognizer.js'
 
 // A digit, then up to 22 more digits each optionally after one space or hyphen: one way to split.
 const DIGIT_RUN = /(?<![\w-])\d(?:[ -]?\d){11,22}/g
@@ -30,6 +30,7 @@ export const creditCardRecognizer = regexRecognizer({
   re: DIGIT_RUN,
   needs: 'digit',
   pending: { chars: /[\d -]/, first: /\d/ },
+  trigger: { chars: DIGITS, lead: 0 },
   context: /\b(?:card|credit|visa|master ?card|amex|cc|payment|pan)\b/i,
   contextBoost: 0.15,
   check (m, text) {

@@ -14,6 +14,7 @@ export const emailRecognizer = regexRecognizer({
   re: EMAIL,
   needs: ['@'],
   pending: { chars: /[A-Za-z0-9._%+@-]/, first: /[A-Za-z0-9._%+-]/ },
+  trigger: { chars: '@', lead: 64 },
   check (m) {
     const s = m[0]
     const at = s.indexOf('@')

@@ -1,5 +1,5 @@
 import { isMod97Valid } from '../checksums.js'
-import { regexRecognizer } from '../regex-recognizer.js'
+import { DIGITS, regexRecognizer } from '../regex-recognizer.js'
 
 /** IBAN length per country. @see https://www.swift.com/standards/data-standards/iban-international-bank-account-number */
 const IBAN_LENGTHS: Record<string, number> = {
@@ -23,6 +23,8 @@ export const ibanRecognizer = regexRecognizer({
   re: IBAN_RUN,
   needs: 'digit',
   pending: { chars: /[A-Z0-9 ]/, first: /[A-Z]/ },
+  // Two letters, then the check digits.
+  trigger: { chars: DIGITS, lead: 2 },
   check (m, text) {
     const raw = m[0]
     const want = IBAN_LENGTHS[raw.slice(0, 2)]

@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net'
-import { regexRecognizer } from '../regex-recognizer.js'
+import { DIGITS, regexRecognizer } from '../regex-recognizer.js'
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
 const IPV4 = new RegExp(`(?<![\\w.:])${OCTET}(?:\\.${OCTET}){3}(?![\\w]|\\.\\d)`, 'g')
@@ -17,6 +17,7 @@ export const ipv4Recognizer = regexRecognizer({
   re: IPV4,
   needs: 'digit',
   pending: { chars: /[\d.]/, first: /\d/ },
+  trigger: { chars: DIGITS, lead: 0 },
   againstContext: VERSION_WORDS,
   check: (m) => ({ start: m.index, end: m.index + m[0].length, score: 0.7 })
 })
@@ -29,6 +30,7 @@ export const ipv6Recognizer = regexRecognizer({
   re: IPV6,
   needs: [':'],
   pending: { chars: /[0-9A-Fa-f:.]/ },
+  trigger: { chars: ':', lead: 4 },
   // A match begins at most 4 hex digits before a ':' that has another ':' within 5 characters.
   starts (text, from, visit) {
     for (let t = text.indexOf(':', from); t !== -1; t = text.indexOf(':', t + 1)) {

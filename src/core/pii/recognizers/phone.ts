@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
-import { regexRecognizer } from '../regex-recognizer.js'
+import { DIGITS, regexRecognizer } from '../regex-recognizer.js'
 
 // '+' and a flat run of digits and separators ending in a digit (checked below), or a US national
 // shape: (415) 555-2671, 415-555-2671, 415.555.2671, 415 555 2671, 1-415-555-2671, ten bare digits.
@@ -26,6 +26,7 @@ export const phoneRecognizer = regexRecognizer({
   re: PHONE,
   needs: 'digit',
   pending: { chars: /[\d ().+-]/, first: /[\d+(]/ },
+  trigger: { chars: DIGITS + '+(', lead: 0 },
   context: /\b(?:phone|tel|telephone|mobile|cell|call|fax|sms|whatsapp|contact|reach)\b/i,
   contextBoost: 0.3,
   check (m, text) {

@@ -51,6 +51,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 3 + 250 + 1,
       re: /(?<![\w-])sk-[A-Za-z0-9_-]{20,250}(?!\w)/g,
       needs: ['sk-'],
+      trigger: { chars: '-', lead: 2 },
       pending: { chars: TOKEN_CHARS },
       check: (m) => (looksRandom(m[0]) ? whole(m) : null)
     }),
@@ -59,6 +60,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 21,
       re: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
       needs: ['AKIA', 'ASIA', 'ABIA', 'ACCA'],
+      trigger: { chars: 'A', lead: 0 },
       pending: { chars: /[A-Za-z0-9]/ },
       check: (m) => whole(m)
     }),
@@ -67,6 +69,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 256,
       re: /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?!\w)/g,
       needs: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+      trigger: { chars: '_', lead: 6 },
       pending: { chars: /[A-Za-z0-9_-]/ },
       check: (m) => whole(m)
     }),
@@ -75,6 +78,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 256,
       re: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}(?!\w)/g,
       needs: ['xox'],
+      trigger: { chars: '-', lead: 4 },
       pending: { chars: /[A-Za-z0-9_-]/ },
       check: (m) => (/\d/.test(m[0]) ? whole(m) : null)
     }),
@@ -82,6 +86,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 90, lookback: 33,
       re: /hooks\.slack\.com\/services\/(T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,32})(?![A-Za-z0-9])/g,
       needs: ['hooks.slack.com/'],
+      trigger: { chars: '/', lead: -1, trail: 1 },
       pending: { chars: /[A-Za-z0-9./]/ },
       check: (m) => groupSpan(m, 0, 0.95)
     }),
@@ -90,6 +95,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 256,
       re: /(?<![\w-])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}(?![A-Za-z0-9])/g,
       needs: ['_live_', '_test_'],
+      trigger: { chars: '_', lead: 2 },
       pending: { chars: /[A-Za-z0-9_]/ },
       check: (m) => whole(m)
     }),
@@ -98,6 +104,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 3 * jwtPart + 3,
       re: new RegExp(`(?<![\\w-])eyJ[A-Za-z0-9_-]{5,${jwtPart}}\\.eyJ[A-Za-z0-9_-]{5,${jwtPart}}\\.[A-Za-z0-9_-]{0,${jwtPart}}(?!\\w|\\.[\\w-])`, 'g'),
       needs: ['eyJ'],
+      trigger: { chars: 'J', lead: 2 },
       pending: { chars: TOKEN_CHARS },
       check: (m) => whole(m)
     }),
@@ -106,6 +113,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: maxMatchChars + 80,
       re: new RegExp(`-----BEGIN (?:[A-Z0-9]{1,10} ){0,3}PRIVATE KEY-----[\\s\\S]{16,${maxMatchChars}}?-----END (?:[A-Z0-9]{1,10} ){0,3}PRIVATE KEY-----`, 'g'),
       needs: ['-----BEGIN'],
+      trigger: { chars: '-', lead: 0 },
       pending: { anchors: ['-----BEGIN '] },
       check: (m) => whole(m, 1)
     }),
@@ -116,6 +124,8 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 16 + 3 + 64 + 1 + 128 + 1, lookback: 16 + 3 + 64 + 1,
       re: /(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/[A-Za-z0-9!$%&()*+,\-.;=^_|~]{0,64}:([A-Za-z0-9!$%&()*+,\-.;=^_|~:]{1,128})@/g,
       needs: ['://'],
+      // The password follows the ':' after the user name.
+      trigger: { chars: ':', lead: -1, trail: 1 },
       pending: { chars: /[A-Za-z0-9!$%&()*+,\-.;=^_|~:/@]/, first: /[A-Za-z]/ },
       check: (m) => groupSpan(m, 1, 0.9)
     }),
@@ -124,6 +134,8 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 32 + 10 + 128, lookback: 32 + 10,
       re: /(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|client_secret|secret_key|api_key|apikey|api-key|access_token|auth_token|private_key|aws_secret_access_key)["']?[ \t]{0,3}[:=][ \t]{0,3}["']?([^\s"',;&<>]{4,128})/gi,
       pending: { anchors: ['password', 'passwd', 'pwd', 'secret', 'api_key', 'apikey', 'api-key', 'access_token', 'auth_token', 'private_key'] },
+      // The value follows the ':' or '=', a quote and up to 3 blanks.
+      trigger: { chars: ':=', lead: -1, trail: 5 },
       // Every key contains one of these; the key begins at most 7 characters before it (client_secret).
       starts (text, from, visit) {
         KEY_HINT.lastIndex = from

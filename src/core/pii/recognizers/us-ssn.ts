@@ -1,4 +1,4 @@
-import { regexRecognizer } from '../regex-recognizer.js'
+import { DIGITS, regexRecognizer } from '../regex-recognizer.js'
 
 const SSN = /(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-])/g
 
@@ -14,6 +14,7 @@ export const usSsnRecognizer = regexRecognizer({
   re: SSN,
   needs: 'digit',
   pending: { chars: /[\d -]/, first: /\d/ },
+  trigger: { chars: DIGITS, lead: 0 },
   context: /\b(?:ssn|ssns|social security|social sec|ss#|ss no|taxpayer)/i,
   contextBoost: 0.4,
   check (m) {
