@@ -131,11 +131,13 @@ t.test('PG17 direct SSL (TLS first, ALPN postgresql) needs no SSLRequest', async
   t.same(codes.filter((c) => c !== 'S'), ['R', 'R', 'K', 'Z'], 'password asked, then AuthenticationOk, BackendKeyData, ReadyForQuery')
 })
 
-t.test('readiness reports each postgres target reachable, and an unreachable one not', async (t) => {
+t.test('readiness reports each postgres target reachable, and an unreachable one not; connecting to it is FATAL 08006', async (t) => {
   const checks = (await gw.gateway.readiness()).checks
   t.match(checks.find((c) => c.name === 'postgres:analytics'), { ok: true })
   const broken = await startGatewayFixture(t, { pg: db, targets: () => [{ name: 'gone', protocol: 'postgres', upstream: 'postgres://x@127.0.0.1:1/x', upstreamTls: 'disable' }] })
   t.match((await broken.gateway.readiness()).checks.find((c) => c.name === 'postgres:gone'), { ok: false, detail: /cannot reach/ })
+  const c = new pg.Client({ connectionString: broken.url({ database: 'gone' }) })
+  await t.rejects(c.connect(), { code: '08006', message: /cannot connect to target "gone": cannot reach 127\.0\.0\.1:1/ })
 })
 
 t.test('a client that never sends its password is closed after the handshake deadline', async (t) => {
