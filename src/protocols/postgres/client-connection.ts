@@ -48,6 +48,8 @@ export class ClientConnection {
   readonly #serverReader = new FrameReader('server', MAX_SERVER_MESSAGE_BYTES)
   readonly #toClient = new CoalescingWriter()
   readonly #toServer = new CoalescingWriter()
+  /** Audit entries of the current batch, recorded after its bytes are written (never in their way). */
+  readonly #auditQueue: AuditEntry[] = []
   readonly #clientPaused = new Set<PauseReason>()
   #client: Duplex
   #upstream: Socket | TLSSocket | undefined
@@ -171,10 +173,11 @@ export class ClientConnection {
     return this.#session.fail(side === 'server' ? pgError.upstreamLost(this.#session.target?.name ?? '') : fields, `${side} error`)
   }
 
-  /** Runs `fn` and then writes what it queued, each side in one write. */
+  /** Runs `fn`, writes what it queued (each side in one write), then records its audit entries. */
   #batch (fn: () => void): void {
     fn()
     this.#flush()
+    for (const entry of this.#auditQueue.splice(0)) this.#record(entry)
   }
 
   #run (fn: () => Action[]): void {
@@ -217,7 +220,7 @@ export class ClientConnection {
       switch (a.kind) {
         case 'to-client': this.#toClient.push(a.bytes); break
         case 'to-server': this.#toServer.push(a.bytes); break
-        case 'audit': this.#record(a.entry); break
+        case 'audit': this.#auditQueue.push(a.entry); break
         case 'start-tls':
           // Bytes behind an SSLRequest were sent before TLS, where anyone on the path could have
           // written them (CVE-2021-23222): refuse like PostgreSQL, before answering 'S'.
@@ -365,7 +368,8 @@ export class ClientConnection {
     if (this.#closed) return
     this.#closed = true
     // Decisions whose replies never completed are still recorded.
-    for (const a of this.#session.drainAudits()) if (a.kind === 'audit') this.#record(a.entry)
+    for (const a of this.#session.drainAudits()) if (a.kind === 'audit') this.#auditQueue.push(a.entry)
+    for (const entry of this.#auditQueue.splice(0)) this.#record(entry)
     clearTimeout(this.#handshakeTimer)
     clearTimeout(this.#expiryTimer)
     if (this.#key !== undefined) this.#deps.cancelKeys.release(this.#key)
