@@ -101,7 +101,7 @@ for (const [name] of variants) {
 // (test/protocols/postgres/masking/masking-relay.ts) without and with masking. The relay is the test
 // harness's, not gatehouse's (issue 6 wires masking into gatehouse's relay).
 const E2E_ROWS = 100_000
-const E2E_ROUNDS = 3
+const E2E_ROUNDS = 5
 const dir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-pg-'))
 await chmod(dir, 0o755)
 const db = await startEmbeddedPostgres({ dataDir: join(dir, 'pg') })
