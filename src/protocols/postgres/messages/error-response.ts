@@ -1,12 +1,11 @@
 import { BACKEND, Reader, Writer } from '../codec/index.js'
 
 /**
- * ErrorResponse / NoticeResponse (B): typed fields, each a one-byte code and a cstring.
+ * ErrorResponse (B), and NoticeResponse which has the same body: typed fields, each a one-byte code and a cstring.
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-ERRORRESPONSE
  * @see https://www.postgresql.org/docs/current/protocol-error-fields.html
  */
 export const ERROR_RESPONSE = BACKEND.ERROR_RESPONSE
-export const NOTICE_RESPONSE = BACKEND.NOTICE_RESPONSE
 
 export type Severity = 'ERROR' | 'FATAL' | 'PANIC' | 'WARNING' | 'NOTICE' | 'DEBUG' | 'INFO' | 'LOG'
 
@@ -43,7 +42,7 @@ export function decodeErrorFields (body: Buffer): ErrorFields {
   }
 }
 
-function encodeFields (f: ErrorFields, code: number): Buffer {
+export function encodeErrorResponse (f: ErrorFields): Buffer {
   const w = new Writer()
   const put = (k: string, v: string | undefined): void => { if (v !== undefined) w.byte(k.charCodeAt(0)).cstring(v) }
   put(FIELD.SEVERITY, f.severity)
@@ -53,8 +52,5 @@ function encodeFields (f: ErrorFields, code: number): Buffer {
   put(FIELD.DETAIL, f.detail)
   put(FIELD.HINT, f.hint)
   for (const [k, v] of Object.entries(f.other ?? {})) put(k, v)
-  return w.byte(0).frame(code)
+  return w.byte(0).frame(ERROR_RESPONSE)
 }
-
-export const encodeErrorResponse = (f: ErrorFields): Buffer => encodeFields(f, ERROR_RESPONSE)
-export const encodeNoticeResponse = (f: ErrorFields): Buffer => encodeFields(f, NOTICE_RESPONSE)

@@ -49,8 +49,6 @@ const NOTHING: ReplyOutcome = Object.freeze({ settled: Object.freeze([]) as unkn
 export class ReplyQueue {
   readonly #items: Pending[] = []
 
-  get length (): number { return this.#items.length }
-
   /** The replies still expected, head first (for tests and diagnostics). */
   expected (): ExpectedReply[] { return this.#items.map((p) => p.reply) }
 

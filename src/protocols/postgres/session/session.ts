@@ -95,7 +95,6 @@ export class Session {
   }
 
   get step (): Step { return this.#step }
-  get identity (): Identity | undefined { return this.#identity }
   get target (): PostgresTargetConfig | undefined { return this.#target }
   /** The next client frame is a startup-family packet (no type byte). */
   get expectsStartupPacket (): boolean { return this.#step === 'startup' }
