@@ -89,7 +89,8 @@ export class PiiDetector implements Detector {
     if (!isFinal) {
       for (let i = 0; i < n; i++) {
         const r = this.#recognizers[i]
-        const p = (triggered & (1 << i)) !== 0 || (r.trigger?.lead ?? 1) > 0 ? r.pendingFrom(text, floor) : text.length
+        // A match starting more than `lookback` before `from` has its span before `from`: decided.
+        const p = (triggered & (1 << i)) !== 0 || (r.trigger?.lead ?? 1) > 0 ? r.pendingFrom(text, Math.max(floor, from - (r.lookback ?? 0))) : text.length
         pending[i] = p
         if (p < known) known = p
       }
@@ -141,6 +142,8 @@ const ALL = -1
 export interface Prefilter {
   /** 1 at the ASCII codes that are some recognizer's trigger. */
   isTrigger: Uint8Array
+  /** Those codes. */
+  codes: readonly number[]
   /** Per ASCII code, bit i set when it is a trigger of recognizer i (the `triggered` of step()). */
   recognizersOf: Int32Array
   /** The largest trail: a trigger this far before a span start still counts. */
@@ -165,7 +168,8 @@ function prefilterOf (recognizers: readonly Recognizer[]): Prefilter | undefined
     trail = Math.max(trail, r.trigger.trail)
     if (r.trigger.lead > 0) pending.push(r.pendingFrom)
   }
-  return { isTrigger, recognizersOf, trail, pending }
+  const codes = [...isTrigger.keys()].filter((c) => isTrigger[c] === 1)
+  return { isTrigger, codes, recognizersOf, trail, pending }
 }
 
 /** What a stream's earlier steps found, per recognizer, in stream indexes. @internal */

@@ -168,5 +168,5 @@ export function regexRecognizer (spec: RegexRecognizerSpec): Recognizer {
     }
   }
   const trigger: Trigger = { chars: spec.trigger.chars, lead: spec.trigger.lead, trail: spec.trigger.trail ?? 0 }
-  return { entity, priority, maxLength, scan, pendingFrom, trigger }
+  return { entity, priority, maxLength, lookback, scan, pendingFrom, trigger }
 }

@@ -127,7 +127,7 @@ class PiiStreamMasker implements StreamMasker {
     if (pre === undefined) return -1
     let mask = 0
     const since = this.#emitted - pre.trail
-    for (let c = 0; c < 128; c++) if (this.#triggerAtOf[c] >= since) mask |= pre.recognizersOf[c]
+    for (const c of pre.codes) if (this.#triggerAtOf[c] >= since) mask |= pre.recognizersOf[c]
     return mask
   }
 

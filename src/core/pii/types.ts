@@ -23,6 +23,8 @@ export interface Recognizer {
   readonly priority: number
   /** Longest text one match can cover (prefix included), in UTF-16 units. */
   readonly maxLength: number
+  /** Largest distance from a match's start to its span's start (a key or URL prefix); 0 when absent. */
+  readonly lookback?: number
   /**
    * Calls `emit` for each candidate whose span starts at an index >= from (its match may start up
    * to CONTEXT_CHARS earlier, for a key or URL prefix). `text` may be a window of a longer stream:
