@@ -8,7 +8,6 @@ import { fieldCodec, type FieldCodec } from './copy-field.js'
 import { MaskCounts } from './mask-counts.js'
 import type { ResponseMasking } from './response-masking.js'
 import { typeFamily } from './type-family.js'
-import { mayHoldPii } from './value-prefilter.js'
 
 /** The longest COPY row held while waiting for its end; a longer one cannot be masked and ends the COPY. */
 export const MAX_COPY_ROW_BYTES = 64 * 1024 * 1024
@@ -73,6 +72,7 @@ export class CopyOutMasker {
   readonly #styles: Array<{ style: MaskStyle; isText: boolean } | undefined>
   readonly #maxRowBytes: number
   readonly #isCsv: boolean
+  readonly #nullBytes: Buffer
   #held: Buffer[] = []
   #heldBytes = 0
   #isInQuotes = false
@@ -87,6 +87,7 @@ export class CopyOutMasker {
     this.#codec = fieldCodec(this.#s)
     this.#masking = opts.masking
     this.#isCsv = this.#s.format === 'csv'
+    this.#nullBytes = Buffer.from(this.#s.nullString, 'utf8')
     this.#isHeaderPending = this.#s.hasHeader
     this.#maxRowBytes = opts.maxRowBytes ?? MAX_COPY_ROW_BYTES
     this.#styles = (opts.columns ?? []).map((c) => {
@@ -157,28 +158,30 @@ export class CopyOutMasker {
     }
     const hasNewline = row.length > 0 && row[row.length - 1] === NEWLINE
     const fields = this.#splitFields(row, hasNewline ? row.length - 1 : row.length)
-    let isChanged = false
-    const texts: string[] = []
+    // Clean fields are never decoded: only replaced ones are, and the row is rebuilt only when one is.
+    let replaced: Map<number, string> | undefined
     for (let j = 0; j < fields.length; j++) {
       const [start, end] = fields[j]
-      const raw = row.toString('utf8', start, end)
-      texts.push(raw)
-      if (raw === this.#s.nullString && !(this.#isCsv && row[start] === this.#s.quote)) continue
+      if (this.#isNull(row, start, end)) continue
       const column = this.#styles[j]
       if (column !== undefined) {
-        texts[j] = this.#maskColumn(raw, column)
-        isChanged = true
-      } else if (this.#masking.detectsContent && (!this.#masking.isBuiltinOnly || mayHoldPii(row, start, end))) {
+        (replaced ??= new Map()).set(j, this.#maskColumn(row.toString('utf8', start, end), column))
+      } else if (this.#masking.mayMask(row, start, end)) {
+        const raw = row.toString('utf8', start, end)
         const value = this.#codec.decode(raw)
         const masked = this.#masking.maskText(value, this.counts)
-        if (masked !== value) {
-          texts[j] = this.#codec.encode(masked)
-          isChanged = true
-        }
+        if (masked !== value) (replaced ??= new Map()).set(j, this.#codec.encode(masked))
       }
     }
-    if (!isChanged) return row
+    if (replaced === undefined) return row
+    const texts = fields.map(([start, end], j) => replaced.get(j) ?? row.toString('utf8', start, end))
     return Buffer.from(texts.join(String.fromCharCode(this.#s.delimiter)) + (hasNewline ? '\n' : ''), 'utf8')
+  }
+
+  /** The field is the NULL string (a quoted CSV field never is). */
+  #isNull (row: Buffer, start: number, end: number): boolean {
+    if (this.#isCsv && row[start] === this.#s.quote) return false
+    return end - start === this.#nullBytes.length && row.compare(this.#nullBytes, 0, this.#nullBytes.length, start, end) === 0
   }
 
   #maskColumn (raw: string, column: { style: MaskStyle; isText: boolean }): string {

@@ -22,10 +22,10 @@ interface ColumnRule { schema: string | undefined; style: MaskStyle }
 const OPEN_BRACE = 0x7b // '{'
 const OPEN_BRACKET = 0x5b // '['
 
-/** The byte form of looksStructured, for values not yet decoded. */
+/** The byte form of looksStructured, for values not yet decoded; a CSV field's opening quote is skipped. */
 function startsStructured (buf: Buffer): boolean {
   for (const c of buf) {
-    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x22) continue
     return c === OPEN_BRACE || c === OPEN_BRACKET
   }
   return false
@@ -174,13 +174,20 @@ export class ResponseMasking {
     return out
   }
 
+  /**
+   * False when maskText surely leaves `buf[start, end)` unchanged: no detector could report anything in it
+   * and it names no masked column as a JSON member. Tests bytes, decodes nothing.
+   */
+  mayMask (buf: Buffer, start = 0, end = buf.length): boolean {
+    if (this.detectsContent && (!this.isBuiltinOnly || mayHoldPii(buf, start, end))) return true
+    if (this.#nameNeedles.length === 0) return false
+    const range = start === 0 && end === buf.length ? buf : buf.subarray(start, end)
+    return startsStructured(range) && this.#nameNeedles.some((n) => range.includes(n))
+  }
+
   /** Content detection over UTF-8 bytes; the same Buffer back when nothing was found (no copy). */
   maskBytes (buf: Buffer, counts: MaskCounts, isJson = false): Buffer {
-    const hasMember = this.#nameNeedles.length > 0 && (isJson || startsStructured(buf)) && this.#nameNeedles.some((n) => buf.includes(n))
-    if (!hasMember) {
-      if (!this.detectsContent) return buf
-      if (this.isBuiltinOnly && !mayHoldPii(buf)) return buf
-    }
+    if (!this.mayMask(buf) && !(isJson && this.#nameNeedles.some((n) => buf.includes(n)))) return buf
     const text = buf.toString('utf8')
     const masked = this.maskText(text, counts, isJson)
     return masked === text ? buf : Buffer.from(masked, 'utf8')

@@ -123,3 +123,11 @@ t.test('text format with a custom delimiter: an escaped delimiter inside a value
   const m = new CopyOutMasker({ response: TEXT_RESPONSE, statement, columns, masking: masking() })
   t.equal(run(m, [b('1\\|2|Jane Roe|a\\|b bob@example.org\n')]), '1\\|2|[REDACTED]|a\\|b [EMAIL]\n', 'the email column is still the second one')
 })
+
+t.test('JSON members named like masked columns are masked in COPY output even without entity rules', async (t) => {
+  const onlyColumns = masking('label', { entities: [], columns: ['customers.name'] })
+  const csv = run(new CopyOutMasker({ response: TEXT_RESPONSE, statement: CSV, masking: onlyColumns }), [b('j\n"{""name"": ""Jane Roe""}"\n')])
+  t.equal(csv, 'j\n"{""name"": ""[REDACTED]""}"\n')
+  const text = run(new CopyOutMasker({ response: TEXT_RESPONSE, masking: onlyColumns }), [b('{"name": "Jane Roe"}\tplain Jane Roe\n')])
+  t.equal(text, '{"name": "[REDACTED]"}\tplain Jane Roe\n')
+})
