@@ -9,8 +9,11 @@ import { encodeQuery } from '../../../src/protocols/postgres/messages/query.js'
 
 const gw = await startGatewayFixture(t)
 const VALUE_BYTES = 100 * 1024 * 1024
-/** gatehouse relays a large row as it arrives: it never holds anything near the whole value. */
-const MAX_GROWTH_BYTES = 40 * 1024 * 1024
+/**
+ * gatehouse relays a large row as it arrives, so memory stays well under the value's size (buffering it
+ * whole measured 220 MiB; streaming ~30 MiB, more on a loaded machine where garbage is collected later).
+ */
+const MAX_GROWTH_BYTES = 60 * 1024 * 1024
 
 t.test('a 100 MB value is relayed intact without being buffered whole', async (t) => {
   const socket = connect({ host: gw.host, port: gw.port })
