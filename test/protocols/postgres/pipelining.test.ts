@@ -83,3 +83,16 @@ t.test('a named statement allowed at Parse is denied at a later Bind when the po
   const err = c.frames().find((f) => f.code === 0x45)
   t.match(err !== undefined && decodeErrorFields(err.body), { code: '42501', message: /rule no-forbidden/ })
 })
+
+t.test('a client statement named like gatehouse\'s own cannot turn a denied Bind into a success', async (t) => {
+  const c = await loggedIn()
+  c.send(encodeParse({ name: 'gatehouse_policy_denied', sql: "select 'oops' as v", paramTypes: [] }), encodeParse({ name: 'q', sql: 'select $1::text as v', paramTypes: [] }), encodeSync())
+  t.equal(await replyLetters(c, 1), '11Z')
+  const before = gw.decide
+  gw.decide = (e) => e.sql?.params?.[0] === 'forbidden' ? { action: 'deny', rules: ['no-forbidden'], shadow: [], masks: [], limits: [], policyRevision: 'r2' } : before(e)
+  t.teardown(() => { gw.decide = before })
+  c.received = Buffer.alloc(0)
+  c.send(encodeBind({ portal: '', statement: 'q', paramFormats: [], params: [Buffer.from('forbidden')], resultFormats: [] }), encodeExecute({ portal: '', maxRows: 0 }), encodeSync())
+  t.equal(await replyLetters(c, 1), 'EZ', 'no BindComplete, no rows')
+  t.match(decodeErrorFields(c.frames()[0].body), { code: '42501' })
+})

@@ -8,7 +8,7 @@ import { BACKEND, FRONTEND, SSL_ACCEPTED, SSL_REFUSED, STARTUP_CODE, type Frame 
 import { pgError, errorBytes } from '../errors.js'
 import { encodeAuthenticationCleartextPassword, encodeAuthenticationOk } from '../messages/authentication.js'
 import { encodeBackendKeyData, type BackendKeyData } from '../messages/backend-key-data.js'
-import { bindParamsAsText, decodeBind, encodeBind } from '../messages/bind.js'
+import { bindParamsAsText, decodeBind } from '../messages/bind.js'
 import { decodeClose } from '../messages/close.js'
 import { decodeDescribe } from '../messages/describe.js'
 import { decodeExecute } from '../messages/execute.js'
@@ -53,7 +53,7 @@ export interface SessionOptions {
 /** Sent to the server instead of a denied statement: it fails at parse time, without side effects, so the
  *  server itself aborts a transaction block and skips to Sync exactly as for a real error. */
 export const DENIED_SQL = 'gatehouse_policy_denied'
-/** Bound instead of a denied Bind: no such prepared statement, so the Bind fails the same way. */
+/** Name of the failing Parse sent instead of a denied Bind (named, so the unnamed statement survives). */
 export const DENIED_STATEMENT = 'gatehouse_policy_denied'
 
 /** Startup parameters that describe the client's login, not its session: never passed upstream. */
@@ -386,7 +386,9 @@ export class Session {
     }
     this.#skippingToSync = true
     this.#replies.push({ reply: 'bind', denial: pgError.policyDenied(d.decision) })
-    return [d.audit, toServer(encodeBind({ portal: m.portal, statement: DENIED_STATEMENT, paramFormats: [], params: [], resultFormats: [] }))]
+    // Replaced by a Parse that cannot succeed, not by a Bind to some statement name: a client could have
+    // prepared any name itself. A named Parse that fails has no side effect on existing statements.
+    return [d.audit, toServer(encodeParse({ name: DENIED_STATEMENT, sql: DENIED_SQL, paramTypes: [] }))]
   }
 
   #onFunctionCall (frame: Frame): Action[] {

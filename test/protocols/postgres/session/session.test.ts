@@ -167,7 +167,7 @@ t.test('when an earlier message fails first, its own error is shown, not the den
   t.equal(decodeErrorFields(frames('server', out)[0].body).code, '26000')
 })
 
-t.test('Bind decisions see the parameters; a denied Bind is bound to a statement that does not exist', async (t) => {
+t.test('Bind decisions see the parameters; a denied Bind is replaced by a Parse that cannot succeed', async (t) => {
   const seen: Array<Array<string | null> | undefined> = []
   const s = readySession((e) => {
     seen.push(e.sql?.params)
@@ -176,8 +176,10 @@ t.test('Bind decisions see the parameters; a denied Bind is bound to a statement
   client(s, encodeParse({ name: 'q', sql: 'select $1', paramTypes: [] }))
   const a = client(s, encodeBind({ portal: '', statement: 'q', paramFormats: [], params: [Buffer.from('forbidden')], resultFormats: [] }), encodeSync())
   t.same(seen, [undefined, ['forbidden']])
-  t.equal(decodeBind(frames('client', bytesOf(a, 'to-server'))[0].body).statement, 'gatehouse_policy_denied')
-  const out = fromServer(s, server.parseComplete(), encodeErrorResponse({ severity: 'ERROR', code: '26000', message: 'x' }), encodeReadyForQuery('I'))
+  const sent = frames('client', bytesOf(a, 'to-server'))
+  t.equal(String.fromCharCode(sent[0].code), 'P')
+  t.same(decodeParse(sent[0].body), { name: 'gatehouse_policy_denied', sql: DENIED_SQL, paramTypes: [] })
+  const out = fromServer(s, server.parseComplete(), encodeErrorResponse({ severity: 'ERROR', code: '42601', message: 'x' }), encodeReadyForQuery('I'))
   t.equal(decodeErrorFields(frames('server', out)[1].body).code, '42501')
 })
 
