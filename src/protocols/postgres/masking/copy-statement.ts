@@ -85,7 +85,9 @@ export function copyOutStatements (sql: string): CopyOutStatement[] {
   let parsed: { stmts?: Array<{ stmt: Json }> }
   try {
     parsed = parseSync(sql) as typeof parsed
-  } catch {
+  } catch (err) {
+    // Our bug, not the client's SQL: masking with guessed COPY options would mask the wrong columns.
+    if (/not initialized/i.test((err as Error).message)) throw err
     return []
   }
   const out: CopyOutStatement[] = []
