@@ -1,11 +1,14 @@
 import t from 'tap'
+import { loadModule } from 'libpg-query'
 import fc from 'fast-check'
 import { ProtocolError } from '../../../../src/core/errors.js'
-import { RowMasker } from '../../../../src/protocols/postgres/masking/index.js'
+import { CopyOutMasker, copyOutStatements, MaskCounts, maskNoticeFrame, RowMasker } from '../../../../src/protocols/postgres/masking/index.js'
 import { encodeDataRow } from '../../../../src/protocols/postgres/messages/data-row.js'
 import { decodeRowDescription, encodeRowDescription, type FieldDescription } from '../../../../src/protocols/postgres/messages/row-description.js'
 import { decodeCopyOutResponse, encodeCopyOutResponse } from '../../../../src/protocols/postgres/messages/copy-out-response.js'
 import { b, field, JSON_TYPE, masking } from './fixtures.js'
+
+await loadModule()
 
 /** Text with no PII: letters, spaces, short numbers and punctuation that no recognizer reports. */
 const cleanText = fc.stringMatching(/^[A-Za-zäöüé ,.!?'()-]{0,40}( [0-9]{1,3})?$/)
@@ -57,4 +60,20 @@ t.test('RowDescription and CopyOutResponse: decode(encode(m)) is m; random bytes
     }
     return true
   }), { numRuns: 2000 })
+})
+
+t.test('random server bytes: maskers raise only ProtocolError, or nothing', async (t) => {
+  const rows = new RowMasker({ fields: [field('a'), field('b', { typeOid: JSON_TYPE })], masking: masking() })
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+    for (const f of [() => rows.maskDataRow(Buffer.from(bytes)), () => maskNoticeFrame(0x45, Buffer.from(bytes), masking(), new MaskCounts())]) {
+      try { f() } catch (err) { if (!(err instanceof ProtocolError)) throw err }
+    }
+    return true
+  }), { numRuns: 3000 })
+  fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 6 }), fc.constantFrom(...copyOutStatements('copy t to stdout; copy t to stdout csv header')), (chunks, statement) => {
+    const m = new CopyOutMasker({ response: { format: 'text', columnFormats: [] }, statement, masking: masking() })
+    for (const c of chunks) m.push(Buffer.from(c))
+    m.end()
+    return true
+  }), { numRuns: 1000 })
 })
