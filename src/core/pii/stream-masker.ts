@@ -32,7 +32,9 @@ for (const c of ' \t\r\n') IS_BLANK[c.charCodeAt(0)] = 1
 /**
  * Release rule (docs/pii.md "Streaming"): text without trigger characters goes out at once, up to the
  * last word that could still grow into a match; text with one waits for a detection step, which runs
- * when a blank follows the last trigger (so a step can usually decide it) or STEP_CHARS are held.
+ * when a blank follows the last trigger (so a step can usually decide it) and STEP_MIN_CHARS arrived
+ * since the last step, or when more than STEP_CHARS are held. Without a prefilter (custom
+ * recognizers) every push runs a step.
  */
 class PiiStreamMasker implements StreamMasker {
   readonly maxHoldBackChars: number
@@ -72,6 +74,13 @@ class PiiStreamMasker implements StreamMasker {
     this.#length += chunk.length
     const pre = this.#prefilter
     if (pre === undefined) return this.#step(false)
+    if (chunk.length > this.#stepChars) {
+      // A big read (a network buffer, COPY data) needs a step anyway: skip the per-character pass
+      // and treat whatever stays held as triggered, for every recognizer.
+      this.#triggerAt = this.#length - 1
+      for (const c of pre.codes) this.#triggerAtOf[c] = this.#length - 1
+      return this.#step(false)
+    }
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i)
       if (c >= 128) continue

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { builtinRecognizers } from '../../../src/core/pii/builtin-recognizers.js'
-import type { Candidate, Recognizer } from '../../../src/core/pii/index.js'
+import type { Candidate, Recognizer } from '../../../src/core/pii/types.js'
 import { SAMPLES } from './pii-samples.js'
 
 /**
