@@ -88,10 +88,12 @@ export class ClientConnection {
   get done (): Promise<void> { return this.#done }
 
   start (): void {
+    const ms = this.#deps.services.config.limits.handshakeTimeoutMs
     this.#handshakeTimer = setTimeout(() => {
-      this.#log.info('closing: start-up not finished within the handshake deadline')
+      this.#log.info({ step: this.#session.step }, 'closing: start-up not finished within the handshake deadline')
+      this.#run(() => this.#session.handshakeTimedOut(ms))
       this.#shutdown()
-    }, this.#deps.services.config.limits.handshakeTimeoutMs)
+    }, ms)
     this.#attachClient(this.#client)
     this.#client.resume()
   }
@@ -297,7 +299,8 @@ export class ClientConnection {
       const reason = err instanceof AuthError ? err.message : 'the credential could not be verified'
       if (!(err instanceof AuthError)) this.#log.error({ err }, 'identity verifier failed')
       this.#log.info({ reason }, 'authentication failed')
-      this.#run(() => this.#session.onAuthFailed(reason))
+      // The session may have ended meanwhile (handshake deadline, client gone).
+      if (!this.#closed) this.#run(() => this.#session.onAuthFailed(reason))
       return
     }
     if (this.#closed) return
@@ -328,7 +331,7 @@ export class ClientConnection {
       up = await connectUpstream({ target, params, timeoutMs: this.#deps.services.config.limits.handshakeTimeoutMs })
     } catch (err) {
       this.#log.warn({ target: target.name, err: (err as Error).message }, 'upstream connect failed')
-      this.#run(() => this.#session.onUpstreamFailed((err as Error).message))
+      if (!this.#closed) this.#run(() => this.#session.onUpstreamFailed((err as Error).message))
       return
     }
     if (this.#closed) {

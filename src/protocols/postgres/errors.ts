@@ -30,6 +30,8 @@ export const pgError = {
     fatal(SQLSTATE.INVALID_AUTHORIZATION, 'gatehouse accepts token passwords only over TLS', 'Connect with sslmode=require.'),
   unknownDatabase: (name: string): ErrorFields =>
     fatal(SQLSTATE.INVALID_CATALOG_NAME, `database "${name}" does not exist`, 'The database name selects a gatehouse target; ask your administrator for the target names.'),
+  handshakeTimeout: (ms: number): ErrorFields =>
+    fatal(SQLSTATE.CONNECTION_FAILURE, `canceling authentication due to timeout: start-up not finished within ${ms} ms`),
   tokenExpired: (): ErrorFields =>
     fatal(SQLSTATE.INVALID_AUTHORIZATION, 'terminating connection because the token expired', 'Reconnect with a fresh token.'),
   unsupportedProtocol: (version: number): ErrorFields =>

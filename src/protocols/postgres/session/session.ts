@@ -120,7 +120,9 @@ export class Session {
   }
 
   onVerified (identity: Identity): Action[] {
-    assert(this.#step === 'verifying' && this.#startup !== undefined)
+    // Every assert carries a message: without one, node:assert reads and parses the source file to build
+    // it, which blocks the event loop for seconds under a loader.
+    assert(this.#step === 'verifying' && this.#startup !== undefined, 'verified outside verifying')
     this.#identity = identity
     const params = this.#startup.params
     const database = params.database ?? params.user ?? ''
@@ -145,13 +147,13 @@ export class Session {
   }
 
   onAuthFailed (reason: string): Action[] {
-    assert(this.#step === 'verifying' && this.#startup !== undefined)
+    assert(this.#step === 'verifying' && this.#startup !== undefined, 'auth failure outside verifying')
     return this.#fatal(pgError.authFailed(this.#startup.params.user ?? '', reason), 'authentication failed')
   }
 
   /** The upstream session is logged in: finish the client's start-up with our own key. */
   onUpstreamReady (startupFrames: readonly Frame[], readyForQuery: Frame, clientKey: BackendKeyData): Action[] {
-    assert(this.#step === 'connecting')
+    assert(this.#step === 'connecting', 'upstream ready outside connecting')
     this.#step = 'ready'
     return [
       { kind: 'to-client', bytes: encodeAuthenticationOk() },
@@ -162,7 +164,7 @@ export class Session {
   }
 
   onUpstreamFailed (why: string): Action[] {
-    assert(this.#step === 'connecting' && this.#target !== undefined)
+    assert(this.#step === 'connecting' && this.#target !== undefined, 'upstream failure outside connecting')
     return this.#fatal(pgError.upstreamUnavailable(this.#target.name, why), 'upstream unavailable')
   }
 
@@ -202,6 +204,17 @@ export class Session {
   fail (fields: ErrorFields, reason: string): Action[] {
     if (this.#step === 'closed') return []
     return this.#fatal(fields, reason)
+  }
+
+  /** The start-up did not finish within the handshake deadline: say which part was too slow. */
+  handshakeTimedOut (ms: number): Action[] {
+    switch (this.#step) {
+      case 'closed': return []
+      // Mid-TLS-handshake a plaintext message would only be noise.
+      case 'tls-handshake': return this.#close('handshake timeout')
+      case 'connecting': return this.#fatal(pgError.upstreamUnavailable(this.#target?.name ?? '', `upstream start-up did not finish within ${ms} ms`), 'handshake timeout')
+      default: return this.#fatal(pgError.handshakeTimeout(ms), 'handshake timeout')
+    }
   }
 
   expire (): Action[] {
