@@ -148,8 +148,11 @@ export interface Prefilter {
   recognizersOf: Int32Array
   /** The largest trail: a trigger this far before a span start still counts. */
   trail: number
-  /** pendingFrom of the recognizers whose trigger may follow the span start. */
-  pending: ReadonlyArray<Recognizer['pendingFrom']>
+  /**
+   * The recognizers whose trigger may follow the span start: their pendingFrom, and their lead (a
+   * match whose trigger has not arrived begins at most `lead` before the end).
+   */
+  pending: ReadonlyArray<{ pendingFrom: Recognizer['pendingFrom']; lead: number }>
 }
 
 function prefilterOf (recognizers: readonly Recognizer[]): Prefilter | undefined {
@@ -157,7 +160,7 @@ function prefilterOf (recognizers: readonly Recognizer[]): Prefilter | undefined
   const isTrigger = new Uint8Array(128)
   const recognizersOf = new Int32Array(128)
   let trail = 0
-  const pending: Array<Recognizer['pendingFrom']> = []
+  const pending: Array<{ pendingFrom: Recognizer['pendingFrom']; lead: number }> = []
   for (const [k, r] of recognizers.entries()) {
     if (r.trigger === undefined) return undefined
     for (let i = 0; i < r.trigger.chars.length; i++) {
@@ -166,7 +169,7 @@ function prefilterOf (recognizers: readonly Recognizer[]): Prefilter | undefined
       recognizersOf[c] |= 1 << k
     }
     trail = Math.max(trail, r.trigger.trail)
-    if (r.trigger.lead > 0) pending.push(r.pendingFrom)
+    if (r.trigger.lead > 0) pending.push({ pendingFrom: r.pendingFrom, lead: r.trigger.lead })
   }
   const codes = [...isTrigger.keys()].filter((c) => isTrigger[c] === 1)
   return { isTrigger, codes, recognizersOf, trail, pending }

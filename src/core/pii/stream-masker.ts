@@ -97,10 +97,11 @@ class PiiStreamMasker implements StreamMasker {
       return ''
     }
     let release = this.#held.length
-    for (const pendingFrom of pre.pending) release = Math.min(release, pendingFrom(this.#held, 0))
+    const held = this.#held
+    for (const { pendingFrom, lead } of pre.pending) release = Math.min(release, pendingFrom(held, Math.max(0, held.length - lead)))
     if (release === 0) return ''
-    const out = this.#held.slice(0, release)
-    this.#release(out, this.#held.slice(release))
+    const out = held.slice(0, release)
+    this.#release(out, held.slice(release))
     return out
   }
 

@@ -227,3 +227,17 @@ t.test('words stream out at once; text after a number waits only a few words', a
   t.equal(out, 'jumps over order [CREDIT_CARD] was paid in full by the customer ', 'out once a few words follow the card')
   t.equal(stream.end(), 'today')
 })
+
+t.test('a long word without trigger characters is held back at most 64 characters (an address local part)', async (t) => {
+  const stream = createStreamMasker(label)
+  const word = 'abcdefghij'.repeat(300)
+  let out = ''
+  let maxHeld = 0
+  for (let i = 0; i < word.length; i += 16) {
+    out += stream.push(word.slice(i, i + 16))
+    maxHeld = Math.max(maxHeld, Math.min(i + 16, word.length) - out.length)
+  }
+  t.ok(maxHeld <= 64 + 16, `held at most ${maxHeld}`)
+  const rest = stream.push('@example.com done') + stream.end()
+  t.equal(out + rest, label.mask(word + '@example.com done').masked, 'same output as the whole-text masker')
+})
