@@ -241,3 +241,15 @@ t.test('a long word without trigger characters is held back at most 64 character
   const rest = stream.push('@example.com done') + stream.end()
   t.equal(out + rest, label.mask(word + '@example.com done').masked, 'same output as the whole-text masker')
 })
+
+t.test('small deltas give the whole-text output with a subset of entities (small hold-back bounds)', async (t) => {
+  for (const entities of [['US_SSN'], ['EMAIL', 'IP_ADDRESS'], ['SECRET'], []]) {
+    const masker = createMasker({ style: 'partial', entities })
+    fc.assert(fc.property(textWithPii, fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 6 }), (text, sizes) => {
+      const whole = masker.mask(text)
+      const { out, findings } = maskInSizes(masker, text, sizes)
+      return out === whole.masked && JSON.stringify(findings) === JSON.stringify(whole.findings)
+    }), { numRuns: 150 })
+    t.pass(`entities ${entities.join(',') || '(none)'}: 150 random texts`)
+  }
+})
