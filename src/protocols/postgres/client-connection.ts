@@ -370,11 +370,15 @@ export class ClientConnection {
   #shutdown (): void {
     if (this.#closed) return
     this.#closed = true
+    // A client that leaves mid-query must not leave the query running: PostgreSQL notices a closed
+    // socket only when it next writes, which a long query may not do for hours.
+    const queryRunning = this.#session.expectedReplies().length > 0
     // Decisions whose replies never completed are still recorded.
     for (const a of this.#session.drainAudits()) if (a.kind === 'audit') this.#auditQueue.push(a.entry)
     for (const entry of this.#auditQueue.splice(0)) this.#record(entry)
     clearTimeout(this.#handshakeTimer)
     clearTimeout(this.#expiryTimer)
+    if (this.#key !== undefined && queryRunning) this.#cancel(this.#key)
     if (this.#key !== undefined) this.#deps.cancelKeys.release(this.#key)
     this.#toServer.clear()
     const up = this.#upstream

@@ -150,3 +150,18 @@ t.test('no token or upstream password reaches a log line', async (t) => {
   t.notOk(text.includes(gw.pg.password), 'upstream password absent')
   t.match(text, /statement denied/)
 })
+
+t.test('a client that disconnects mid-query does not leave the query running upstream', async (t) => {
+  const c = new pg.Client({ connectionString: gw.url(), application_name: 'gh-leaver' })
+  await c.connect()
+  c.on('error', () => {})
+  const pid = (await c.query('select pg_backend_pid() as pid')).rows[0].pid
+  void c.query('select pg_sleep(60)').catch(() => {})
+  const admin = await client()
+  const running = async (): Promise<boolean> => (await admin.query("select count(*)::int as n from pg_stat_activity where pid = $1 and state = 'active' and query like 'select pg_sleep%'", [pid])).rows[0].n > 0
+  while (!(await running())) await new Promise((resolve) => setTimeout(resolve, 50))
+  ;(c as unknown as { connection: { stream: { destroy: () => void } } }).connection.stream.destroy()
+  const t0 = Date.now()
+  while (await running() && Date.now() - t0 < 10_000) await new Promise((resolve) => setTimeout(resolve, 100))
+  t.notOk(await running(), 'the upstream pg_sleep was cancelled when its client left')
+})
