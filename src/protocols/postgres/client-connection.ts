@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
-import { AuthError } from '../../core/errors.js'
+import { AuthError, UnmaskableResponseError } from '../../core/errors.js'
 import type { AuditEntry } from '../../core/audit/index.js'
 import { sortableId } from '../../core/events/index.js'
 import type { Identity } from '../../core/events/index.js'
@@ -14,7 +14,7 @@ import type { CancelKeys } from './cancel-keys.js'
 import { pgError } from './errors.js'
 import type { BackendKeyData } from './messages/backend-key-data.js'
 import type { Action } from './session/actions.js'
-import { Session, type SqlAnalysis } from './session/session.js'
+import { Session, type SessionMasking, type SqlAnalysis } from './session/session.js'
 import { cancelUpstream } from './upstream/cancel-upstream.js'
 import { connectUpstream, MAX_SERVER_MESSAGE_BYTES } from './upstream/connect-upstream.js'
 
@@ -30,9 +30,12 @@ export interface ConnectionDeps {
   sql: SqlAnalysis
   cancelKeys: CancelKeys
   targets: readonly PostgresTargetConfig[]
+  masking?: SessionMasking
 }
 
 type PauseReason = 'busy' | 'backpressure'
+/** Why the upstream socket is not read: the client is not reading, or a catalog lookup is pending. */
+type UpstreamPause = 'backpressure' | 'lookup'
 
 /**
  * Drives one client's Session over its socket and its upstream socket: reads frames, performs the
@@ -53,7 +56,9 @@ export class ClientConnection {
   readonly #clientPaused = new Set<PauseReason>()
   #client: Duplex
   #upstream: Socket | TLSSocket | undefined
-  #upstreamPaused = false
+  readonly #upstreamPaused = new Set<UpstreamPause>()
+  /** Server frames wait for this (a catalog lookup) before they are handled. */
+  #serverWait: Promise<void> | undefined
   #key: BackendKeyData | undefined
   #busy = false
   #closed = false
@@ -80,7 +85,8 @@ export class ClientConnection {
       targets: deps.targets,
       sql: deps.sql,
       policy: deps.services.policy,
-      newId: sortableId
+      newId: sortableId,
+      ...(deps.masking !== undefined ? { masking: deps.masking } : {})
     })
   }
 
@@ -147,8 +153,12 @@ export class ClientConnection {
 
   readonly #onServerData = (chunk: Buffer): void => {
     this.#serverReader.push(chunk)
+    this.#pumpServer()
+  }
+
+  #pumpServer (): void {
     this.#batch(() => {
-      while (!this.#closed) {
+      while (!this.#closed && this.#serverWait === undefined) {
         let actions: Action[]
         try {
           const part = this.#serverReader.nextPart(this.#session.streamableServerCodes, STREAM_FRAMES_OVER_BYTES)
@@ -172,7 +182,8 @@ export class ClientConnection {
     const fields = pgError.fromError(err, this.#conn.id)
     if (fields.code === 'XX000') this.#log.error({ err }, `internal error handling a ${side} message`)
     else this.#log.info({ code: fields.code, side }, fields.message)
-    return this.#session.fail(side === 'server' ? pgError.upstreamLost(this.#session.target?.name ?? '') : fields, `${side} error`)
+    const isServerFault = side === 'server' && !(err instanceof UnmaskableResponseError)
+    return this.#session.fail(isServerFault ? pgError.upstreamLost(this.#session.target?.name ?? '') : fields, `${side} error`)
   }
 
   /** Runs `fn`, writes what it queued (each side in one write), then records its audit entries. */
@@ -187,19 +198,33 @@ export class ClientConnection {
   }
 
   #flush (): void {
-    if (!this.#toClient.isEmpty && !this.#client.destroyed && !this.#toClient.flushTo(this.#client)) this.#pauseUpstream()
+    if (!this.#toClient.isEmpty && !this.#client.destroyed && !this.#toClient.flushTo(this.#client) && !this.#upstreamPaused.has('backpressure')) {
+      this.#pauseUpstream('backpressure')
+      this.#client.once('drain', () => { this.#resumeUpstream('backpressure') })
+    }
     const up = this.#upstream
     if (up !== undefined && !this.#toServer.isEmpty && !up.destroyed && !this.#toServer.flushTo(up)) this.#pauseClient('backpressure')
   }
 
-  #pauseUpstream (): void {
-    const up = this.#upstream
-    if (up === undefined || this.#upstreamPaused) return
-    this.#upstreamPaused = true
-    up.pause()
-    this.#client.once('drain', () => {
-      this.#upstreamPaused = false
-      if (!this.#closed) up.resume()
+  #pauseUpstream (reason: UpstreamPause): void {
+    this.#upstreamPaused.add(reason)
+    this.#upstream?.pause()
+  }
+
+  #resumeUpstream (reason: UpstreamPause): void {
+    this.#upstreamPaused.delete(reason)
+    if (this.#upstreamPaused.size === 0 && !this.#closed) this.#upstream?.resume()
+  }
+
+  /** Server frames wait until the lookup is done; meanwhile the upstream is not read, so nothing piles up. */
+  #waitServer (until: Promise<void>): void {
+    this.#serverWait = until
+    this.#pauseUpstream('lookup')
+    void until.then(() => {
+      this.#serverWait = undefined
+      if (this.#closed) return
+      this.#resumeUpstream('lookup')
+      this.#pumpServer()
     })
   }
 
@@ -237,6 +262,12 @@ export class ClientConnection {
         case 'verify': this.#async(this.#verify(a.password)); break
         case 'connect': this.#async(this.#connect(a.target, a.params)); break
         case 'cancel': this.#cancel(a.key); break
+        case 'wait-server': this.#waitServer(a.until); break
+        case 'wait-client': {
+          const next = a.then
+          this.#async(next.then((actions) => { if (!this.#closed) this.#run(actions) }))
+          break
+        }
         case 'close':
           this.#log.debug({ reason: a.reason }, 'session closing')
           this.#flush()
@@ -348,7 +379,7 @@ export class ClientConnection {
     up.socket.on('close', this.#onUpstreamGone)
     up.socket.on('error', (err) => { this.#log.info({ err: err.message }, 'upstream socket error') })
     if (up.leftover.length > 0) this.#onServerData(up.leftover)
-    if (!this.#upstreamPaused) up.socket.resume()
+    if (this.#upstreamPaused.size === 0) up.socket.resume()
   }
 
   readonly #onUpstreamGone = (): void => {

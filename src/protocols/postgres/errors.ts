@@ -1,4 +1,4 @@
-import { AuthError, GatehouseError, ProtocolError, TooLargeError, UpstreamError } from '../../core/errors.js'
+import { AuthError, GatehouseError, ProtocolError, TooLargeError, UnmaskableResponseError, UpstreamError } from '../../core/errors.js'
 import type { Decision } from '../../core/events/index.js'
 import { encodeErrorResponse, type ErrorFields } from './messages/error-response.js'
 
@@ -60,11 +60,20 @@ export const pgError = {
       detail: `gatehouse policy revision ${d.policyRevision}`
     }
   },
+  /** An allowed statement whose output gatehouse could not mask: refused like a denial, naming the mask rules. */
+  unmaskable: (reason: string, d: Decision): ErrorFields => ({
+    severity: 'ERROR',
+    code: SQLSTATE.FEATURE_NOT_SUPPORTED,
+    message: `${reason} (masked by rule ${d.masks.map((m) => m.rule).join(', ')})`,
+    detail: `gatehouse policy revision ${d.policyRevision}`
+  }),
   /** A gatehouse error as the client sees it; anything unexpected becomes a generic error naming the connection id. */
   fromError: (err: unknown, connectionId: string): ErrorFields => {
     if (err instanceof ProtocolError || err instanceof TooLargeError) return fatal(SQLSTATE.PROTOCOL_VIOLATION, err.message)
     if (err instanceof AuthError) return fatal(SQLSTATE.INVALID_PASSWORD, err.message)
     if (err instanceof UpstreamError) return fatal(SQLSTATE.CONNECTION_FAILURE, err.message)
+    // Mid-result the reply cannot be finished masked: the session ends rather than relay it.
+    if (err instanceof UnmaskableResponseError) return fatal(SQLSTATE.FEATURE_NOT_SUPPORTED, err.message)
     const code = err instanceof GatehouseError ? ` (${err.code})` : ''
     return fatal(SQLSTATE.INTERNAL_ERROR, `internal gatehouse error${code}; connection ${connectionId}`)
   }

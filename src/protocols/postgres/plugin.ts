@@ -5,7 +5,9 @@ import { STARTUP_CODE } from './codec/index.js'
 import { CancelKeys } from './cancel-keys.js'
 import { ClientConnection } from './client-connection.js'
 import { errorBytes, pgError } from './errors.js'
-import type { SqlAnalysis } from './session/session.js'
+import { ColumnResolver, responseMaskingCache } from './masking/index.js'
+import type { SessionMasking, SqlAnalysis } from './session/session.js'
+import { CatalogConnection } from './upstream/catalog-connection.js'
 import { openSocket } from './upstream/connect-upstream.js'
 import { upstreamAddress } from './upstream/upstream-address.js'
 
@@ -37,12 +39,30 @@ export class PostgresPlugin implements ProtocolPlugin {
   readonly #targets: PostgresTargetConfig[]
   readonly #cancelKeys = new CancelKeys()
   readonly #connections = new Set<ClientConnection>()
+  /** Per target: gatehouse's own connection for catalog lookups, opened when a result is first masked. */
+  readonly #catalogs = new Map<string, { connection: CatalogConnection; resolver: ColumnResolver }>()
+  readonly #masking: SessionMasking
   #closing = false
 
   constructor (services: GatewayServices, sql: SqlAnalysis) {
     this.#services = services
     this.#sql = sql
     this.#targets = services.config.targets.filter((t): t is PostgresTargetConfig => t.protocol === 'postgres')
+    this.#masking = {
+      forMasks: responseMaskingCache(services.maskHashKey !== undefined ? { hashKey: services.maskHashKey } : {}),
+      resolverFor: (target) => this.#catalogOf(target).resolver,
+      onResolveError: (err) => { services.log.warn({ err: (err as Error).message }, 'column lookup failed: masking this result by column names and content') }
+    }
+  }
+
+  #catalogOf (target: PostgresTargetConfig): { connection: CatalogConnection; resolver: ColumnResolver } {
+    let c = this.#catalogs.get(target.name)
+    if (c === undefined) {
+      const connection = new CatalogConnection({ target, timeoutMs: this.#services.config.limits.handshakeTimeoutMs })
+      c = { connection, resolver: new ColumnResolver({ query: async (sql, params) => await connection.query(sql, params) }) }
+      this.#catalogs.set(target.name, c)
+    }
+    return c
   }
 
   sniff (head: Buffer): 'yes' | 'no' | 'need-more' { return sniffPostgres(head) }
@@ -52,7 +72,7 @@ export class PostgresPlugin implements ProtocolPlugin {
       socket.end(errorBytes(pgError.notAcceptingConnections()))
       return
     }
-    const c = new ClientConnection(socket, conn, { services: this.#services, sql: this.#sql, cancelKeys: this.#cancelKeys, targets: this.#targets })
+    const c = new ClientConnection(socket, conn, { services: this.#services, sql: this.#sql, cancelKeys: this.#cancelKeys, targets: this.#targets, masking: this.#masking })
     this.#connections.add(c)
     void c.done.then(() => { this.#connections.delete(c) })
     c.start()
@@ -87,5 +107,6 @@ export class PostgresPlugin implements ProtocolPlugin {
       for (const c of this.#connections) c.terminate()
       await all
     }
+    for (const c of this.#catalogs.values()) c.connection.close()
   }
 }

@@ -18,5 +18,9 @@ export type Action =
   /** Cancel whatever the session with this (client-facing) key is running. */
   | { kind: 'cancel'; key: BackendKeyData }
   | { kind: 'audit'; entry: AuditEntry }
+  /** Handle no further server frame until `until` settles (it never rejects): a catalog lookup for masking. */
+  | { kind: 'wait-server'; until: Promise<void> }
+  /** Read no further client frame until `then` settles (it never rejects); then perform what it returns. */
+  | { kind: 'wait-client'; then: Promise<() => Action[]> }
   /** End the session: flush what was queued for the client, then close both legs. */
   | { kind: 'close'; reason: string }

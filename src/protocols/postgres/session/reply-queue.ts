@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../../../core/audit/index.js'
 import { BACKEND, type Frame } from '../codec/index.js'
+import type { CopyOutStatement, MaskCounts, ResponseMasking } from '../masking/index.js'
 import type { ErrorFields } from '../messages/error-response.js'
 
 /** What one forwarded client message will be answered with. */
@@ -25,6 +26,19 @@ export interface Pending {
   /** Rows the reply reported so far (CommandComplete counts, rows of suspended portals). */
   rows?: number
   dataRows?: number
+  /** The prepared statement this reply concerns (Parse, Describe, Close; the source of a Bind). */
+  statement?: string
+  /** The portal this reply concerns (Bind, Describe, Execute, Close). */
+  portal?: string
+  /** A Bind's result formats. */
+  resultFormats?: number[]
+  /** Masks in force for what this reply returns; undefined: relayed as it comes. */
+  masking?: ResponseMasking
+  /** The COPY ... TO STDOUT statements of the SQL, in order, and how many have started. */
+  copies?: CopyOutStatement[]
+  copyIndex?: number
+  /** Values masked in this reply, by type, for its audit entry. */
+  masked?: MaskCounts
 }
 
 /** Replies that end at ReadyForQuery. */
@@ -48,6 +62,9 @@ const NOTHING: ReplyOutcome = Object.freeze({ settled: Object.freeze([]) as unkn
  */
 export class ReplyQueue {
   readonly #items: Pending[] = []
+
+  /** The reply the next server frame belongs to. */
+  get head (): Pending | undefined { return this.#items[0] }
 
   /** The replies still expected, head first (for tests and diagnostics). */
   expected (): ExpectedReply[] { return this.#items.map((p) => p.reply) }

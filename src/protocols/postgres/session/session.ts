@@ -2,10 +2,11 @@ import assert from 'node:assert'
 import { performance } from 'node:perf_hooks'
 import type { AuditEntry } from '../../../core/audit/index.js'
 import type { PostgresTargetConfig } from '../../../core/config/index.js'
-import type { Decision, GatewayEvent, Identity, SqlFacts } from '../../../core/events/index.js'
+import type { Decision, GatewayEvent, Identity, MaskSpec, SqlFacts } from '../../../core/events/index.js'
 import type { PolicyStore } from '../../../core/policy/index.js'
 import { BACKEND, FRONTEND, SSL_ACCEPTED, SSL_REFUSED, STARTUP_CODE, type Frame } from '../codec/index.js'
 import { pgError, errorBytes } from '../errors.js'
+import { copyOutRefusal, copyOutRefusalResolved, copyOutStatements, type ColumnResolver, type CopyOutStatement, type ResponseMasking } from '../masking/index.js'
 import { encodeAuthenticationCleartextPassword, encodeAuthenticationOk } from '../messages/authentication.js'
 import { encodeBackendKeyData, type BackendKeyData } from '../messages/backend-key-data.js'
 import { bindParamsAsText, decodeBind } from '../messages/bind.js'
@@ -22,6 +23,7 @@ import { decodeStartupPacket } from '../messages/startup-packet.js'
 import type { StartupMessage } from '../messages/startup-message.js'
 import type { Action } from './actions.js'
 import { ReplyQueue, type Pending } from './reply-queue.js'
+import { ResultMasking } from './result-masking.js'
 
 export type Step = 'startup' | 'tls-handshake' | 'password' | 'verifying' | 'connecting' | 'ready' | 'closed'
 
@@ -48,6 +50,17 @@ export interface SessionOptions {
   newId: () => string
   /** Milliseconds, for audit latencies (default performance.now). */
   now?: () => number
+  /** Masking of what the server sends back; without it, replies are relayed as they come. */
+  masking?: SessionMasking
+}
+
+export interface SessionMasking {
+  /** The masking of a decision's masks; undefined when none applies to responses. */
+  forMasks: (masks: readonly MaskSpec[]) => ResponseMasking | undefined
+  /** The catalog of a target, shared by its sessions. */
+  resolverFor: (target: PostgresTargetConfig) => ColumnResolver
+  /** A catalog lookup failed (the result is masked by column names and content only). */
+  onResolveError: (err: unknown) => void
 }
 
 /** Sent to the server instead of a denied statement: it fails at parse time, without side effects, so the
@@ -64,9 +77,14 @@ const STREAMABLE_SERVER_CODES: ReadonlySet<number> = new Set([BACKEND.DATA_ROW, 
 const NONE: ReadonlySet<number> = new Set()
 const DISCARD_ALL = /^\s*discard\s+all\s*;?\s*$/i
 const DEALLOCATE = /^\s*deallocate\s+(?:prepare\s+)?("(?:[^"]|"")+"|[^\s;]+)\s*;?\s*$/i
+const PREPARE = /^\s*prepare\s+("(?:[^"]|"")+"|[^\s(;]+)/i
 const REPLICATION_OFF = new Set(['false', 'off', 'no', '0'])
+/** Portals whose masks are remembered; beyond this the oldest is forgotten (and masked as unknown). */
+const MAX_REMEMBERED_PORTALS = 1024
 
 interface PreparedStatement { sql: string; facts: SqlFacts }
+/** What an Execute of a portal must mask, from the decision of its Bind. */
+interface PortalMasks { masking: ResponseMasking | undefined; copies?: CopyOutStatement[] }
 
 /**
  * One client session as a state machine: it takes frames (and the results of the actions it asked for)
@@ -87,6 +105,11 @@ export class Session {
   /** After gatehouse made a message fail, the server ignores everything up to Sync: so do we. */
   #skippingToSync = false
   #encrypted: boolean
+  #results: ResultMasking | undefined
+  #resolver: ColumnResolver | undefined
+  readonly #portalMasks = new Map<string, PortalMasks>()
+  /** The masks of the latest decision that had any: what an Execute of a forgotten portal gets. */
+  #lastMasking: ResponseMasking | undefined
 
   constructor (opts: SessionOptions) {
     this.#opts = opts
@@ -129,6 +152,11 @@ export class Session {
     const target = this.#opts.targets.find((t) => t.name === database)
     if (target === undefined) return this.#fatal(pgError.unknownDatabase(database), 'unknown database')
     this.#target = target
+    const m = this.#opts.masking
+    if (m !== undefined) {
+      this.#resolver = m.resolverFor(target)
+      this.#results = new ResultMasking({ resolver: this.#resolver, onResolveError: m.onResolveError })
+    }
     const out: Action[] = []
     const upstreamParams: Record<string, string> = {}
     const replication = params.replication
@@ -171,22 +199,30 @@ export class Session {
   /** The server's side of the relay. */
   onServer (frame: Frame): Action[] {
     if (this.#step !== 'ready') return []
+    const head = this.#replies.head
     const outcome = this.#replies.onServer(frame)
-    const out: Action[] = outcome.settled.length === 0 ? [] : this.#settledAudits(outcome.settled)
     if (outcome.denial !== undefined) {
+      const out = this.#settledAudits(outcome.settled)
       out.push({ kind: 'to-client', bytes: errorBytes(outcome.denial) })
       return out
     }
-    out.push({ kind: 'to-client', bytes: frame.raw })
+    // Masking first: what it counts goes on the audit entries this frame settles.
+    const bytes = this.#results === undefined ? frame.raw : this.#results.onServer(frame, head)
+    const out: Action[] = outcome.settled.length === 0 ? [] : this.#settledAudits(outcome.settled)
+    if (bytes.length > 0) out.push({ kind: 'to-client', bytes })
+    const lookup = this.#results?.takeWait()
+    if (lookup !== undefined) out.push({ kind: 'wait-server', until: lookup })
     if (frame.code === BACKEND.ERROR_RESPONSE && this.#isFatal(frame)) out.push(...this.#close('upstream ended the session'))
     return out
   }
 
   /**
    * Server frames the relay may pass on in pieces, as they arrive, without the session seeing their
-   * content: rows and COPY data, which only ever go to the client unchanged.
+   * content: rows and COPY data of replies nothing masks, which only ever go to the client unchanged.
    */
-  get streamableServerCodes (): ReadonlySet<number> { return this.#step === 'ready' ? STREAMABLE_SERVER_CODES : NONE }
+  get streamableServerCodes (): ReadonlySet<number> {
+    return this.#step === 'ready' && this.#replies.head?.masking === undefined ? STREAMABLE_SERVER_CODES : NONE
+  }
 
   /** A streamed server frame begins; its bytes go to the client as they come. */
   onServerStreamStart (code: number): void {
@@ -252,7 +288,8 @@ export class Session {
     for (const p of settled) {
       if (p.audit === undefined) continue
       const latencyMs = p.sentAt !== undefined ? Math.round((this.#now() - p.sentAt) * 1000) / 1000 : undefined
-      out.push({ kind: 'audit', entry: { ...p.audit, usage: { rows: p.rows ?? 0 }, ...(latencyMs !== undefined ? { latencyMs } : {}) } })
+      const masked = p.masked !== undefined && p.masked.total > 0 ? { masked: p.masked.toRecord() } : {}
+      out.push({ kind: 'audit', entry: { ...p.audit, usage: { rows: p.rows ?? 0 }, ...(latencyMs !== undefined ? { latencyMs } : {}), ...masked } })
     }
     return out
   }
@@ -306,25 +343,31 @@ export class Session {
       case FRONTEND.QUERY: return this.#onQuery(frame)
       case FRONTEND.PARSE: return this.#onParse(frame)
       case FRONTEND.BIND: return this.#onBind(frame)
-      case FRONTEND.DESCRIBE:
-        this.#replies.push({ reply: decodeDescribe(frame.body).target === 'statement' ? 'describe-statement' : 'describe-portal' })
+      case FRONTEND.DESCRIBE: {
+        const d = decodeDescribe(frame.body)
+        this.#replies.push(d.target === 'statement'
+          ? { reply: 'describe-statement', statement: d.name }
+          : { reply: 'describe-portal', portal: d.name, masking: this.#portalMasking(d.name)?.masking })
         return [toServer(frame.raw)]
+      }
       case FRONTEND.EXECUTE: {
         // The first Execute of an allowed Bind's portal completes its audit entry (rows, latency).
         const portal = decodeExecute(frame.body).portal
         const audit = this.#portalAudits.get(portal)
-        if (audit === undefined) {
-          this.#replies.push({ reply: 'execute' })
-        } else {
+        const masks = this.#portalMasking(portal)
+        const pending: Pending = { reply: 'execute', portal, masking: masks?.masking, ...(masks?.copies !== undefined ? { copies: masks.copies } : {}) }
+        if (audit !== undefined) {
           this.#portalAudits.delete(portal)
-          this.#replies.push({ reply: 'execute', audit, sentAt: this.#now() })
+          Object.assign(pending, { audit, sentAt: this.#now() })
         }
+        this.#replies.push(pending)
         return [toServer(frame.raw)]
       }
       case FRONTEND.CLOSE: {
         const c = decodeClose(frame.body)
         if (c.target === 'statement') this.#statements.delete(c.name)
-        this.#replies.push({ reply: 'close' })
+        else this.#portalMasks.delete(c.name)
+        this.#replies.push(c.target === 'statement' ? { reply: 'close', statement: c.name } : { reply: 'close', portal: c.name })
         return [toServer(frame.raw)]
       }
       case FRONTEND.SYNC: {
@@ -352,13 +395,22 @@ export class Session {
     const { sql } = decodeQuery(frame.body)
     const facts = this.#opts.sql.analyze(sql)
     const d = this.#decide(facts, 'request')
-    this.#forgetDroppedStatements(facts)
-    if (d.decision.action === 'allow') {
-      this.#replies.push({ reply: 'query', audit: d.entry, sentAt: this.#now() })
-      return [toServer(frame.raw)]
+    this.#trackSqlPrepared(facts)
+    if (d.decision.action !== 'allow') {
+      this.#replies.push({ reply: 'query', denial: pgError.policyDenied(d.decision) })
+      return [d.audit, toServer(encodeQuery({ sql: DENIED_SQL }))]
     }
-    this.#replies.push({ reply: 'query', denial: pgError.policyDenied(d.decision) })
-    return [d.audit, toServer(encodeQuery({ sql: DENIED_SQL }))]
+    const masking = this.#maskingOf(d.decision)
+    const copies = masking !== undefined ? copiesOf(facts) : undefined
+    return this.#afterCopyCheck(copies, masking, (refusal) => {
+      if (refusal === undefined) {
+        this.#replies.push({ reply: 'query', audit: d.entry, sentAt: this.#now(), masking, ...(copies !== undefined ? { copies } : {}) })
+        return [toServer(frame.raw)]
+      }
+      const refused = this.#refused(d, refusal)
+      this.#replies.push({ reply: 'query', denial: refused.error })
+      return [refused.audit, toServer(encodeQuery({ sql: DENIED_SQL }))]
+    })
   }
 
   #onParse (frame: Frame): Action[] {
@@ -369,16 +421,52 @@ export class Session {
     }
     const facts = this.#opts.sql.analyze(m.sql)
     const d = this.#decide(facts, 'request')
-    if (d.decision.action === 'allow') {
+    const deny = (error: ErrorFields, audit: Action): Action[] => {
+      if (m.name === '') this.#statements.delete(m.name)
+      this.#skippingToSync = true
+      this.#replies.push({ reply: 'parse', denial: error })
+      return [audit, toServer(encodeParse({ name: m.name, sql: DENIED_SQL, paramTypes: [] }))]
+    }
+    if (d.decision.action !== 'allow') return deny(pgError.policyDenied(d.decision), d.audit)
+    const masking = this.#maskingOf(d.decision)
+    return this.#afterCopyCheck(masking !== undefined ? copiesOf(facts) : undefined, masking, (refusal) => {
+      if (refusal !== undefined) {
+        const refused = this.#refused(d, refusal)
+        return deny(refused.error, refused.audit)
+      }
       this.#statements.set(m.name, { sql: m.sql, facts })
-      this.#replies.push({ reply: 'parse' })
+      this.#replies.push({ reply: 'parse', statement: m.name })
       // A Parse runs nothing: its execution (Bind) is what gets audited when allowed.
       return [toServer(frame.raw)]
-    }
-    if (m.name === '') this.#statements.delete(m.name)
-    this.#skippingToSync = true
-    this.#replies.push({ reply: 'parse', denial: pgError.policyDenied(d.decision) })
-    return [d.audit, toServer(encodeParse({ name: m.name, sql: DENIED_SQL, paramTypes: [] }))]
+    })
+  }
+
+  /**
+   * Runs `proceed` with the reason COPY ... TO STDOUT output cannot be masked, if it cannot: at once, or,
+   * when a COPY (query) must be checked against the catalog (views carrying masked columns), after the
+   * lookup, with the client's later messages waiting.
+   */
+  #afterCopyCheck (copies: CopyOutStatement[] | undefined, masking: ResponseMasking | undefined, proceed: (refusal: string | undefined) => Action[]): Action[] {
+    if (copies === undefined || masking === undefined) return proceed(undefined)
+    const refusal = refuseCopy(copies, masking)
+    const resolver = this.#resolver
+    if (refusal !== undefined || resolver === undefined || !masking.hasColumnRules || copies.every((c) => c.relation !== undefined)) return proceed(refusal)
+    const check = (async () => {
+      for (const c of copies) {
+        const r = await copyOutRefusalResolved(c, masking, resolver)
+        if (r !== undefined) return r
+      }
+      return undefined
+    })()
+    return [{
+      kind: 'wait-client',
+      then: check.then(
+        (r) => () => proceed(r),
+        (err: unknown) => {
+          this.#opts.masking?.onResolveError(err)
+          return () => proceed('COPY (query) TO STDOUT cannot be checked against the catalog; use SELECT')
+        })
+    }]
   }
 
   #onBind (frame: Frame): Action[] {
@@ -394,7 +482,10 @@ export class Session {
     if (d.decision.action === 'allow') {
       const replaced = this.#portalAudits.get(m.portal)
       this.#portalAudits.set(m.portal, d.entry)
-      this.#replies.push({ reply: 'bind' })
+      const masking = this.#maskingOf(d.decision)
+      const copies = masking !== undefined ? copiesOf(stmt.facts) : undefined
+      this.#rememberPortal(m.portal, { masking, ...(copies !== undefined ? { copies } : {}) })
+      this.#replies.push({ reply: 'bind', statement: m.statement, portal: m.portal, resultFormats: m.resultFormats, masking })
       return replaced !== undefined ? [{ kind: 'audit', entry: replaced }, toServer(frame.raw)] : [toServer(frame.raw)]
     }
     this.#skippingToSync = true
@@ -416,19 +507,50 @@ export class Session {
     return [d.audit, toServer(encodeQuery({ sql: DENIED_SQL }))]
   }
 
+  /** The masks a decision puts on what the server sends back (undefined: none, or masking is off). */
+  #maskingOf (decision: Decision): ResponseMasking | undefined {
+    const masking = this.#opts.masking?.forMasks(decision.masks)
+    if (masking !== undefined) this.#lastMasking = masking
+    return masking
+  }
+
+  #rememberPortal (name: string, masks: PortalMasks): void {
+    this.#portalMasks.delete(name)
+    this.#portalMasks.set(name, masks)
+    if (this.#portalMasks.size > MAX_REMEMBERED_PORTALS) this.#portalMasks.delete(this.#portalMasks.keys().next().value as string)
+  }
+
   /**
-   * DEALLOCATE and DISCARD ALL drop server-side statements behind the protocol's back. A statement we
-   * still remember is harmless (the server rejects a Bind to it); one we forgot would be bound undecided.
+   * What an Execute or Describe of a portal masks. A portal this session bound but no longer remembers
+   * gets the latest masks it saw: masking too much is the safe way to be wrong.
    */
-  #forgetDroppedStatements (facts: SqlFacts): void {
+  #portalMasking (name: string): PortalMasks | undefined {
+    return this.#portalMasks.get(name) ?? (this.#lastMasking !== undefined ? { masking: this.#lastMasking } : undefined)
+  }
+
+  /** gatehouse refuses an allowed statement whose output it cannot mask: denied, with the reason. */
+  #refused (d: { decision: Decision; entry: AuditEntry }, reason: string): { error: ErrorFields; audit: Action } {
+    const decision: Decision = { ...d.decision, action: 'deny', message: reason }
+    return { error: pgError.unmaskable(reason, decision), audit: { kind: 'audit', entry: { ...d.entry, decision } } }
+  }
+
+  /**
+   * SQL PREPARE makes a statement the extended protocol can Bind: remembered with what it does (its
+   * facts are its query's), so a Bind to it is decided and masked like a Parse's. DEALLOCATE and DISCARD
+   * ALL drop statements behind the protocol's back. A statement we still remember is harmless (the
+   * server rejects a Bind to it); one we forgot would be bound undecided.
+   */
+  #trackSqlPrepared (facts: SqlFacts): void {
     if (facts.statements.length !== 1) return
+    const prepared = PREPARE.exec(facts.text)
+    if (prepared !== null) this.#statements.set(sqlName(prepared[1]), { sql: facts.text, facts })
     const op = facts.statements[0].operation
     if (op === 'discard' && DISCARD_ALL.test(facts.text)) this.#statements.clear()
     if (op !== 'deallocate') return
     const m = DEALLOCATE.exec(facts.text)
     if (m === null) return
     if (m[1].toLowerCase() === 'all') this.#statements.clear()
-    else this.#statements.delete(m[1].startsWith('"') ? m[1].slice(1, -1).replaceAll('""', '"') : m[1].toLowerCase())
+    else this.#statements.delete(sqlName(m[1]))
   }
 
   /** Decides an event; `audit` records it now (denials), `entry` is for recording once the reply is in. */
@@ -448,6 +570,26 @@ export class Session {
 }
 
 const toServer = (bytes: Buffer): Action => ({ kind: 'to-server', bytes })
+
+/** An SQL identifier as the server names it: quoted as written, unquoted folded to lower case. */
+const sqlName = (word: string): string => word.startsWith('"') ? word.slice(1, -1).replaceAll('""', '"') : word.toLowerCase()
+
+/** The COPY ... TO STDOUT statements of an SQL text (none unless it holds a COPY). */
+function copiesOf (facts: SqlFacts): CopyOutStatement[] | undefined {
+  if (!facts.statements.some((s) => s.operation === 'copy')) return undefined
+  const copies = copyOutStatements(facts.text)
+  return copies.length > 0 ? copies : undefined
+}
+
+/** Why COPY output under these masks cannot be relayed, if it cannot. */
+function refuseCopy (copies: readonly CopyOutStatement[] | undefined, masking: ResponseMasking | undefined): string | undefined {
+  if (copies === undefined || masking === undefined) return undefined
+  for (const c of copies) {
+    const refusal = copyOutRefusal(c, masking)
+    if (refusal !== undefined) return refusal
+  }
+  return undefined
+}
 
 /** Settings that change whose privileges the upstream session runs with: SQL must do that (SET ROLE),
  *  where policy sees it as `set_role`, never a startup parameter that no rule would see. */

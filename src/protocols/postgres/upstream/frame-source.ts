@@ -15,9 +15,11 @@ export class FrameSource {
   readonly #onEnd = (): void => { this.#fail(new UpstreamError('upstream closed the connection during start-up')) }
   readonly #onError = (err: Error): void => { this.#fail(new UpstreamError(`upstream connection failed: ${err.message}`, { cause: err })) }
 
-  constructor (socket: Duplex, maxMessageBytes: number) {
+  /** `buffered`: bytes already read from the socket by a previous owner. */
+  constructor (socket: Duplex, maxMessageBytes: number, buffered?: Buffer) {
     this.#socket = socket
     this.#reader = new FrameReader('server', maxMessageBytes)
+    if (buffered !== undefined && buffered.length > 0) this.#reader.push(buffered)
     socket.on('data', this.#onData)
     socket.on('end', this.#onEnd)
     socket.on('close', this.#onEnd)
