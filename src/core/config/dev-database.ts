@@ -93,10 +93,13 @@ function digits (rand: () => number, n: number): string {
   return out
 }
 
+/** Area codes in service: a random 3-digit code is often unassigned, which no phone validator accepts. */
+const AREA_CODES = ['212', '213', '206', '303', '312', '415', '512', '617', '646', '702', '718', '305']
+
 function phone (rand: () => number): string {
   const style = Math.floor(rand() * 3)
-  if (style === 0) return `(${200 + Math.floor(rand() * 700)}) 555-${digits(rand, 4)}`
-  if (style === 1) return `+1 ${200 + Math.floor(rand() * 700)}-555-${digits(rand, 4)}`
+  if (style === 0) return `(${pick(rand, AREA_CODES)}) 555-${digits(rand, 4)}`
+  if (style === 1) return `+1 ${pick(rand, AREA_CODES)}-555-${digits(rand, 4)}`
   return `+44 20 7946 ${digits(rand, 4)}`
 }
 
