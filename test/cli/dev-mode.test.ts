@@ -100,6 +100,8 @@ t.test('dev mode: starts with everything embedded, serves real clients, stops cl
   await client.connect()
   const { rows } = await client.query('SELECT count(*)::int AS n FROM customers')
   t.ok(rows[0].n >= 100, 'the seeded customers are there, through gatehouse over verified TLS')
+  const sample = await client.query('SELECT name, email, upper(email) AS shout FROM customers ORDER BY id LIMIT 2')
+  t.same(sample.rows.map((r) => [r.email, r.shout]), [['[EMAIL]', '[EMAIL]'], ['[EMAIL]', '[EMAIL]']], 'the example mask-pii rule masks result rows')
   await client.end()
 
   gw.child.kill('SIGTERM')

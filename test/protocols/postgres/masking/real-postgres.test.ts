@@ -201,3 +201,32 @@ t.test('the audit entry of a statement counts what was masked in its result, by 
   t.same(entry?.masked, { REDACTED: 2, EMAIL: 2, PHONE: 2, CREDIT_CARD: 2 })
   t.equal(entry?.usage?.rows, 2, 'the row count is the server\'s')
 })
+
+t.test('a value larger than the relay streams unread is still masked whole', async (t) => {
+  const r = await noLeak(t, 'large value', async () => await client.query("select repeat('x', 400000) || ' ada.lovelace@example.com' as big"))
+  t.equal(r.rows[0].big, `${'x'.repeat(400000)} [EMAIL]`)
+})
+
+t.test('when gatehouse\'s catalog session dies, results are still masked (by name and content) and it reconnects', async (t) => {
+  await direct.query('create table if not exists contacts_tmp (id int, email text, name text); truncate contacts_tmp')
+  await direct.query("insert into contacts_tmp values (1, 'ada.lovelace@example.com', 'Ada Lovelace')")
+  const killed = await direct.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'gatehouse catalog'")
+  t.equal(killed.rowCount, 1, 'the catalog session was there, and is gone')
+  const r = await noLeak(t, 'catalog lost', async () => await client.query('select id, email as e, name from contacts_tmp'))
+  t.same(r.rows, [{ id: 1, e: '[EMAIL]', name: '[REDACTED]' }], 'the email by content, the name by its column name')
+  t.ok(gw.logLines.some((l) => l.msg === 'column lookup failed: masking this result by column names and content'), 'the failure is logged')
+  t.same((await client.query('select id, email as e from contacts_tmp')).rows, [{ id: 1, e: '[EMAIL]' }])
+  t.ok(await catalogQueryStart(), 'a new catalog session was opened for the next lookup')
+})
+
+t.test('pipelined queries behind a catalog lookup keep their order and are all masked', async (t) => {
+  await direct.query('create table if not exists pipeline_tmp (id int, email text)')
+  await direct.query("insert into pipeline_tmp select g, 'user' || g || '@example.com' from generate_series(1, 20) g")
+  const c = new pg.Client(clientConfig())
+  await c.connect()
+  t.teardown(async () => { await c.end() })
+  // node-postgres queues these; porsager-style pipelining is in clients.test.ts.
+  const results = await noLeak(t, 'pipelined', async () => await Promise.all(Array.from({ length: 20 }, async (_, i) =>
+    (await c.query({ text: 'select id, email from pipeline_tmp where id = $1', values: [i + 1] })).rows[0])), ['user1@', 'user7@'])
+  t.same(results, Array.from({ length: 20 }, (_, i) => ({ id: i + 1, email: '[EMAIL]' })))
+})
