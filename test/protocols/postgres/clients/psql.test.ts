@@ -1,34 +1,20 @@
 import t from 'tap'
-import { spawn, spawnSync } from 'node:child_process'
+import { hasPsql, PSQL, runPsql, type PsqlRun } from '../../../helpers/psql.js'
 import { startGatewayFixture, denyMentioning, allow, TOKEN, type GatewayFixture } from '../gateway-fixture.js'
 
-const PSQL = process.env.PSQL ?? 'psql'
-const hasPsql = spawnSync(PSQL, ['--version']).status === 0
 if (!hasPsql) {
   console.log(`# skipping psql tests: no ${PSQL} binary on this machine (install postgresql-client)`)
-  t.pass('skipped: psql not installed')
+  t.test('psql through gatehouse', { skip: 'psql not installed (install postgresql-client)' }, () => {})
 } else {
   const gw = await startGatewayFixture(t, { tls: 'auto' })
-
-  interface Run { code: number | null; stdout: string; stderr: string }
 
   const psqlEnv = (g: GatewayFixture, sslmode: string): NodeJS.ProcessEnv => ({
     ...process.env, PGHOST: g.host, PGPORT: String(g.port), PGUSER: 'alice', PGDATABASE: 'analytics', PGPASSWORD: TOKEN,
     PGSSLMODE: sslmode, PGCONNECT_TIMEOUT: '10', PGAPPNAME: 'gatehouse-psql-test'
   })
 
-  const psql = async (input: string, opts: { sslmode?: string; args?: string[]; env?: NodeJS.ProcessEnv; onStart?: (pid: number) => void } = {}): Promise<Run> =>
-    await new Promise((resolve, reject) => {
-      const child = spawn(PSQL, ['-X', '-A', '-t', ...(opts.args ?? ['-q'])], { env: { ...psqlEnv(gw, opts.sslmode ?? 'disable'), ...opts.env } })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (c: Buffer) => { stdout += c.toString() })
-      child.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
-      child.once('error', reject)
-      child.once('close', (code) => { resolve({ code, stdout, stderr }) })
-      child.stdin.end(input)
-      if (child.pid !== undefined) opts.onStart?.(child.pid)
-    })
+  const psql = async (input: string, opts: { sslmode?: string; args?: string[]; env?: NodeJS.ProcessEnv; onStart?: (pid: number) => void } = {}): Promise<PsqlRun> =>
+    await runPsql(['-X', '-A', '-t', ...(opts.args ?? ['-q'])], input, { ...psqlEnv(gw, opts.sslmode ?? 'disable'), ...opts.env }, opts.onStart)
 
   t.test('a multi-statement script runs as it would directly', async (t) => {
     const r = await psql('select 1; select 2 as two; select string_agg(x::text, \',\') from generate_series(1,3) x;\n')

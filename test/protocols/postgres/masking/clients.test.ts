@@ -1,6 +1,5 @@
 import t from 'tap'
 import 'reflect-metadata'
-import { spawn, spawnSync } from 'node:child_process'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -15,6 +14,7 @@ import { detectEntities } from '../../../../src/core/pii/index.js'
 import { createSqlAnalyzer } from '../../../../src/protocols/postgres/sql/index.js'
 import { startGatewayFixture, TOKEN } from '../gateway-fixture.js'
 import { startByteTap } from '../byte-tap.js'
+import { hasPsql, PSQL, runPsql } from '../../../helpers/psql.js'
 
 // The clients users run, reading the dev database's customers through gatehouse under the example
 // policies (policies/mask-pii.yaml masks customers.email, phone, card_number and ssn, and PII anywhere).
@@ -113,30 +113,16 @@ t.test('TypeORM and LangChain SqlDatabase: table info with sample rows and query
   assertNoLeak(t, 'LangChain SqlDatabase', before)
 })
 
-const PSQL = process.env.PSQL ?? 'psql'
-if (spawnSync(PSQL, ['--version']).status !== 0) {
-  t.comment(`skipping psql masking test: no ${PSQL} binary on this machine (install postgresql-client)`)
-} else {
-  t.test('psql: aligned output and a CSV export are masked', async (t) => {
-    const before = tap.received().length
-    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(PSQL, ['-X', '-q', '-h', gw.host, '-p', String(tap.port), '-U', 'alice', 'analytics'], {
-        env: { ...process.env, PGPASSWORD: TOKEN, PGSSLMODE: 'disable', PGCONNECT_TIMEOUT: '10' }
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (c: Buffer) => { stdout += c.toString() })
-      child.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
-      child.once('error', reject)
-      child.once('close', (code) => { resolve({ code, stdout, stderr }) })
-      child.stdin.end('select id, email, ssn from customers order by id limit 2;\n\\pset format csv\nselect email, card_number from customers order by id limit 2;\n')
-    })
-    t.equal(out.code, 0, out.stderr)
-    t.match(out.stdout, /1 \| \[EMAIL\] \| \[US_SSN\]/)
-    t.match(out.stdout, /email,card_number\n\[EMAIL\],\[CREDIT_CARD\]\n/)
-    assertNoLeak(t, 'psql', before)
-  })
-}
+t.test('psql: aligned output and a CSV export are masked', { skip: !hasPsql && `no ${PSQL} binary on this machine (install postgresql-client)` }, async (t) => {
+  const before = tap.received().length
+  const out = await runPsql(['-X', '-q', '-h', gw.host, '-p', String(tap.port), '-U', 'alice', 'analytics'],
+    'select id, email, ssn from customers order by id limit 2;\n\\pset format csv\nselect email, card_number from customers order by id limit 2;\n',
+    { PGPASSWORD: TOKEN, PGSSLMODE: 'disable', PGCONNECT_TIMEOUT: '10' })
+  t.equal(out.code, 0, out.stderr)
+  t.match(out.stdout, /1 \| \[EMAIL\] \| \[US_SSN\]/)
+  t.match(out.stdout, /email,card_number\n\[EMAIL\],\[CREDIT_CARD\]\n/)
+  assertNoLeak(t, 'psql', before)
+})
 
 t.test('each statement\'s audit entry counts what was masked', async (t) => {
   const c = new pg.Client({ connectionString: url })
