@@ -29,3 +29,4 @@ export function detectEntities (texts: readonly string[], recognizers: readonly 
   return found
 }
 export { loadMaskHashKey } from './mask-key.js'
+export { contentMaskers, perSpecList } from './spec-maskers.js'

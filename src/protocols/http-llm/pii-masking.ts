@@ -1,36 +1,14 @@
 import { randomBytes } from 'node:crypto'
-import type { MaskSpec, MaskStyle } from '../../core/events/index.js'
-import { createMasker, createStreamMasker, type Masker } from '../../core/pii/index.js'
+import { contentMaskers, createStreamMasker, perSpecList, type Masker } from '../../core/pii/index.js'
 import type { StreamTextMasker, TextMasking } from './masking.js'
 import type { MaskingFactory } from './request-handler.js'
 
-/** Cached masker chains; specs come from compiled policy sets, so a reload simply misses the cache. */
-const MAX_CACHED_CHAINS = 256
-
 /**
- * Mask specs -> maskers from the PII engine. Specs of one style share one masker (their entities and
- * recognizers united); several styles are applied one after the other. Maskers are built once per set
- * of specs: decide() hands back the same MaskSpec objects until the policy set is reloaded.
+ * Mask specs -> maskers from the PII engine, one per style (core/pii contentMaskers), applied one after
+ * the other; built once per list of specs.
  */
 export function piiMasking (hashKey: Buffer = randomBytes(32)): MaskingFactory {
-  const cache = new Map<string, { specs: MaskSpec[]; maskers: Masker[] }>()
-
-  function maskersFor (specs: MaskSpec[]): Masker[] {
-    const key = specs.map(s => s.rule).join('\0')
-    const hit = cache.get(key)
-    if (hit !== undefined && hit.specs.length === specs.length && hit.specs.every((s, i) => s === specs[i])) return hit.maskers
-    const byStyle = new Map<MaskStyle, { entities: Set<string>; custom: NonNullable<MaskSpec['recognizers']> }>()
-    for (const s of specs) {
-      const group = byStyle.get(s.style) ?? { entities: new Set<string>(), custom: [] }
-      for (const e of s.entities) group.entities.add(e)
-      group.custom.push(...(s.recognizers ?? []))
-      byStyle.set(s.style, group)
-    }
-    const maskers = [...byStyle].map(([style, g]) => createMasker({ style, entities: [...g.entities], custom: g.custom, hashKey }))
-    if (cache.size >= MAX_CACHED_CHAINS) cache.clear()
-    cache.set(key, { specs, maskers })
-    return maskers
-  }
+  const maskersFor = perSpecList((specs) => contentMaskers(specs, hashKey))
 
   return (specs, direction) => {
     // A spec that names only columns has nothing to find in LLM text.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { MaskSpec, MaskStyle } from '../../../core/events/index.js'
-import { createMasker, REDACTED, type Masker } from '../../../core/pii/index.js'
+import { contentMaskers, createMasker, perSpecList, REDACTED, type Masker } from '../../../core/pii/index.js'
 import type { ColumnName, ResolvedColumn } from './column-name.js'
 import { applyJsonSafe, maskJsonMembers, type InTextReplacer } from './json-safe-apply.js'
 import type { MaskCounts } from './mask-counts.js'
@@ -10,9 +10,6 @@ export interface ResponseMaskingOptions {
   /** Key of the hash style (>= 16 bytes); a random per-process key when absent. */
   hashKey?: Buffer
 }
-
-/** Compiled rule combinations kept; a policy reload simply misses the cache. */
-const MAX_CACHED_MASKINGS = 256
 
 /** When several rules name one column, the style that reveals least wins. */
 const STYLE_STRENGTH: Record<MaskStyle, number> = { null: 3, label: 2, hash: 1, partial: 0 }
@@ -68,19 +65,11 @@ export class ResponseMasking {
     const hashKey = opts.hashKey ?? randomBytes(32)
     const custom = specs.flatMap((s) => s.recognizers ?? [])
     this.isBuiltinOnly = custom.length === 0
-    const byStyle = new Map<MaskStyle, { entities: Set<string>; custom: NonNullable<MaskSpec['recognizers']> }>()
-    for (const s of specs) {
-      if (s.entities.length === 0 && (s.recognizers?.length ?? 0) === 0) continue
-      const g = byStyle.get(s.style) ?? { entities: new Set<string>(), custom: [] }
-      for (const e of s.entities) g.entities.add(e)
-      g.custom.push(...(s.recognizers ?? []))
-      byStyle.set(s.style, g)
-    }
-    this.#contentMaskers = [...byStyle].map(([style, g]) => {
-      const masker = createMasker({ style, entities: [...g.entities], custom: g.custom, hashKey })
+    this.#contentMaskers = contentMaskers(specs, hashKey).map((masker) => ({
+      masker,
       // There is no NULL inside a text: the null style writes labels there.
-      return { masker, replace: (type: string, v: string) => masker.maskValue(v, type) ?? `[${type}]` }
-    })
+      replace: (type: string, v: string) => masker.maskValue(v, type) ?? `[${type}]`
+    }))
     this.detectsContent = this.#contentMaskers.length > 0
     for (const s of specs) {
       for (const name of s.columns) {
@@ -200,16 +189,9 @@ export class ResponseMasking {
  */
 export function responseMaskingCache (opts: ResponseMaskingOptions = {}): (specs: readonly MaskSpec[]) => ResponseMasking | undefined {
   const hashKey = opts.hashKey ?? randomBytes(32)
-  const cache = new Map<string, ResponseMasking>()
+  const compile = perSpecList((applying) => new ResponseMasking(applying, { hashKey }))
   return (specs) => {
     const applying = specs.filter((s) => s.applyTo.includes('response'))
-    if (applying.length === 0) return undefined
-    const key = applying.map((s) => s.rule).join('\0')
-    const hit = cache.get(key)
-    if (hit !== undefined && hit.specs.length === applying.length && hit.specs.every((s, i) => s === applying[i])) return hit
-    if (cache.size >= MAX_CACHED_MASKINGS) cache.clear()
-    const masking = new ResponseMasking(applying, { hashKey })
-    cache.set(key, masking)
-    return masking
+    return applying.length === 0 ? undefined : compile(applying)
   }
 }
