@@ -221,6 +221,16 @@ t.test('DEALLOCATE and DISCARD ALL forget statements; a Bind to a forgotten one 
   t.same(decided, [])
 })
 
+t.test('a statement made with SQL PREPARE is decided again, with its parameters, when the extended protocol binds it', async (t) => {
+  const decided: Array<{ text: string; params?: Array<string | null> }> = []
+  const s = readySession((e) => { decided.push({ text: e.sql?.text ?? '', ...(e.sql?.params !== undefined ? { params: e.sql.params } : {}) }); return allow() })
+  client(s, encodeQuery({ sql: 'PREPARE "ByName" AS select 1 where $1::int > 0' }), encodeQuery({ sql: 'prepare lower_case (int) as select 2' }))
+  decided.length = 0
+  client(s, encodeBind({ portal: '', statement: 'ByName', paramFormats: [], params: [Buffer.from('7')], resultFormats: [] }),
+    encodeBind({ portal: '', statement: 'lower_case', paramFormats: [], params: [Buffer.from('8')], resultFormats: [] }))
+  t.same(decided, [{ text: 'PREPARE "ByName" AS select 1 where $1::int > 0', params: ['7'] }, { text: 'prepare lower_case (int) as select 2', params: ['8'] }])
+})
+
 t.test('role changes at startup are refused: they would bypass the set_role policy', async (t) => {
   for (const params of [{ user: 'alice', role: 'admin' } as Record<string, string>, { user: 'alice', options: '-c role=admin' }, { user: 'alice', options: '-c statement_timeout=5 --role=admin' },
     { user: 'alice', options: '-csession_authorization=postgres' }, { user: 'alice', options: '-c Session-Authorization=postgres' }]) {
