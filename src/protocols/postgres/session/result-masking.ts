@@ -15,10 +15,12 @@ export interface ResultMaskingOptions {
 }
 
 interface Portal {
-  /** The portal's result fields with their formats; null when it returns no rows; unknown when never described. */
-  fields?: FieldDescription[] | null
-  /** The Bind's result formats, for a portal whose fields are unknown. */
+  /** The RowDescription of the statement it was bound from (null: no rows; undefined: never described). */
+  statementDescription?: Buffer | null
+  /** The Bind's result formats. */
   resultFormats?: readonly number[]
+  /** The portal's result fields with their formats, once needed (decoding is skipped when nothing masks). */
+  fields?: FieldDescription[] | null
   rows?: RowMasker
 }
 
@@ -130,12 +132,11 @@ export class ResultMasking {
   /** A portal was made: its fields are the statement's (when described) with the Bind's result formats. */
   #onBound (head: Pending): void {
     const portal = head.portal as string
-    const described = head.statement !== undefined ? this.#statements.get(head.statement) : undefined
     const p: Portal = { resultFormats: head.resultFormats ?? [] }
-    if (described === null) p.fields = null
-    else if (described !== undefined) p.fields = withResultFormats(decodeRowDescription(described).fields, head.resultFormats ?? [])
+    if (head.statement !== undefined && this.#statements.has(head.statement)) p.statementDescription = this.#statements.get(head.statement)
     this.#portals.set(portal, p)
-    if (head.masking !== undefined && p.fields != null) this.#buildRows(p.fields, head.masking, (m) => { p.rows = m })
+    const fields = head.masking !== undefined ? fieldsOf(p) : undefined
+    if (head.masking !== undefined && fields != null) this.#buildRows(fields, head.masking, (m) => { p.rows = m })
   }
 
   #onDescription (frame: Frame, head: Pending | undefined): void {
@@ -144,10 +145,12 @@ export class ResultMasking {
     if (head.reply === 'describe-statement' || (head.reply === 'describe-portal' && head.statement !== undefined)) {
       // A copy: the frame's bytes belong to a larger read buffer that must not be kept alive.
       this.#statements.set(head.statement as string, isRows ? Buffer.from(frame.body) : null)
-    } else if (head.reply === 'describe-portal' && head.portal !== undefined) {
-      const p: Portal = { fields: isRows ? decodeRowDescription(frame.body).fields : null }
+    } else if (head.reply === 'describe-portal' && head.portal !== undefined && head.masking !== undefined) {
+      // The portal's own description has its exact formats. Unmasked, the Bind's memory is enough.
+      const fields = isRows ? decodeRowDescription(frame.body).fields : null
+      const p: Portal = { fields }
       this.#portals.set(head.portal, p)
-      if (head.masking !== undefined && p.fields != null) this.#buildRows(p.fields, head.masking, (m) => { p.rows = m })
+      if (fields !== null) this.#buildRows(fields, head.masking, (m) => { p.rows = m })
     } else if (head.reply === 'query' && isRows && head.masking !== undefined) {
       this.#rows = undefined
       this.#buildRows(decodeRowDescription(frame.body).fields, head.masking, (m) => { this.#rows = m })
@@ -155,8 +158,10 @@ export class ResultMasking {
   }
 
   /**
-   * The masker of an Execute's rows. A portal never described (a client that knows its columns) is
-   * masked by content as text: nothing about it is known but the number of values.
+   * The masker of an Execute's rows, made before its first row when the Bind or Describe carried masks.
+   * Made here (with no time for a catalog lookup) when it did not: by cached column identity, else by
+   * column names and content. A portal never described (a client that knows its columns) is masked by
+   * content as text: nothing about it is known but the number of values.
    */
   #portalRows (head: Pending | undefined, frame: Frame, masking: ResponseMasking): RowMasker | undefined {
     if (head?.portal === undefined) return undefined
@@ -165,7 +170,11 @@ export class ResultMasking {
       p = {}
       this.#portals.set(head.portal, p)
     }
-    p.rows ??= new RowMasker({ fields: undescribedFields(frame.body.readUInt16BE(0), p.resultFormats ?? []), masking })
+    if (p.rows === undefined) {
+      const fields = fieldsOf(p) ?? undescribedFields(frame.body.readUInt16BE(0), p.resultFormats ?? [])
+      const columns = masking.hasColumnRules ? this.#opts.resolver.cached(fields) : undefined
+      p.rows = new RowMasker({ fields, ...(columns !== undefined ? { columns } : {}), masking })
+    }
     return p.rows
   }
 
@@ -226,6 +235,14 @@ function addCounts (head: Pending | undefined, from: RowMasker | CopyOutMasker):
   head.masked ??= new MaskCounts()
   for (const [type, n] of Object.entries(from.counts.toRecord())) head.masked.add(type, n)
   from.counts.clear()
+}
+
+/** A portal's fields: its own description's, or its statement's with the Bind's formats. */
+function fieldsOf (p: Portal): FieldDescription[] | null | undefined {
+  if (p.fields === undefined && p.statementDescription !== undefined) {
+    p.fields = p.statementDescription === null ? null : withResultFormats(decodeRowDescription(p.statementDescription).fields, p.resultFormats ?? [])
+  }
+  return p.fields
 }
 
 /**
