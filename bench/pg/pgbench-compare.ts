@@ -89,7 +89,12 @@ try {
     const port = await freePort()
     await writeFile(join(dir, 'userlist.txt'), `"${db.user}" "${db.password}"\n`)
     await writeFile(join(dir, 'pgbouncer.ini'), `[databases]\npostgres = host=${db.host} port=${db.port} dbname=postgres\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${port}\nauth_type = scram-sha-256\nauth_file = ${join(dir, 'userlist.txt')}\npool_mode = session\nmax_client_conn = 200\ndefault_pool_size = 60\nunix_socket_dir =\nlogfile = ${join(dir, 'pgbouncer.log')}\n`)
-    const bouncer = spawn(PGBOUNCER, [join(dir, 'pgbouncer.ini')], { stdio: 'ignore' })
+    // PgBouncer refuses to run as root: as root it runs as the postgres user (who can read the bench dir).
+    const asRoot = process.getuid?.() === 0
+    if (asRoot) await chmod(dir, 0o777)
+    const bouncer = asRoot
+      ? spawn('runuser', ['-u', 'postgres', '--', PGBOUNCER, join(dir, 'pgbouncer.ini')], { stdio: 'ignore' })
+      : spawn(PGBOUNCER, [join(dir, 'pgbouncer.ini')], { stdio: 'ignore' })
     children.push(bouncer)
     await new Promise((resolve) => setTimeout(resolve, 500))
     targets.push({ name: 'pgbouncer', env: { ...directEnv, PGPORT: String(port) } })
