@@ -114,3 +114,22 @@ t.test('canonical JSON does not depend on key order', async (t) => {
   }))
   t.equal(canonicalJson({ b: [1, { d: 2, c: null }], a: 'x' }), '{"a":"x","b":[1,{"c":null,"d":2}]}')
 })
+
+t.test('a value hashes as what a reader parses back from its JSON (dates, undefined, boxed values, non-finite numbers)', async (t) => {
+  const values = fc.anything({ withDate: true, withBoxedValues: true, withNullPrototype: true, withSparseArray: true, withTypedArray: true, withMap: true, withSet: true })
+  fc.assert(fc.property(values, (v) => {
+    const line = { v, seq: 1 }
+    return canonicalJson(line) === canonicalJson(JSON.parse(JSON.stringify(line)))
+  }), { numRuns: 2000 })
+  t.equal(canonicalJson({ at: new Date(0), gone: undefined, list: [undefined, NaN, -0, () => 1] }), '{"at":"1970-01-01T00:00:00.000Z","list":[null,null,0,null]}')
+})
+
+t.test('a sealed line is what was recorded, with seq, prev and a hash that verifies', async (t) => {
+  const { path, lines } = await chainOf(t, 2)
+  const first = JSON.parse(lines[0])
+  t.same(Object.keys(first).slice(0, 3), ['time', 'seq', 'prev'])
+  t.equal(Object.keys(first).at(-1), 'hash')
+  t.equal(first.hash, hashLine(first))
+  t.equal(lines[0], JSON.stringify(first), 'the written text is plain JSON.stringify of the line')
+  t.match(await verifyAuditFile(path), { ok: true, lines: 2 })
+})
