@@ -40,14 +40,19 @@ export class SseParser {
     this.#eventStart = 0
     const out: SseEvent[] = []
     const buf = this.#buf
+    // Lines are found with native searches; most streams have no CR at all, and then only LF is looked for.
+    let nextCr = buf.indexOf(CR, this.#lineStart)
     let i = this.#lineStart
     while (i < buf.length) {
-      const c = buf[i]
-      if (c !== LF && c !== CR) { i++; continue }
+      let lf = buf.indexOf(LF, i)
+      if (nextCr !== -1 && nextCr < i) nextCr = buf.indexOf(CR, i)
+      if (lf === -1) lf = buf.length
+      const lineEnd = nextCr !== -1 && nextCr < lf ? nextCr : lf
+      if (lineEnd === buf.length) break
+      const c = buf[lineEnd]
       // A CR at the end of the chunk may be the first half of CRLF: wait for the next byte.
-      if (c === CR && i + 1 === buf.length) break
-      const lineEnd = i
-      i += c === CR && buf[i + 1] === LF ? 2 : 1
+      if (c === CR && lineEnd + 1 === buf.length) break
+      i = lineEnd + (c === CR && buf[lineEnd + 1] === LF ? 2 : 1)
       if (lineEnd === this.#lineStart) {
         const raw = buf.subarray(this.#eventStart, i)
         if (this.#data.length > 0 || this.#event !== undefined) out.push({ event: this.#event, data: this.#data.join('\n'), raw })
