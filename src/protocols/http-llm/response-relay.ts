@@ -65,6 +65,22 @@ function writeChunk (res: ServerResponse, chunk: Buffer | string): Promise<void>
   })
 }
 
+/**
+ * Holds the client socket's writes until this event-loop turn has handled its I/O (setImmediate runs right
+ * after the poll phase), so the chunks of one upstream read, and the stream's end when it came with them,
+ * leave in one syscall. Nothing is held past the turn: an LLM's next chunk arrives in a later one.
+ */
+function corkForTurn (res: ServerResponse): void {
+  if (res.writableCorked > 0 || res.socket === null) return
+  res.cork()
+  setImmediate(uncorkUnlessEnded, res)
+}
+
+function uncorkUnlessEnded (res: ServerResponse): void {
+  // end() uncorked fully already, and the socket may since be another response's.
+  if (!res.writableEnded) res.uncork()
+}
+
 async function readAll (chunks: AsyncIterable<Buffer>, max: number, onOverflow: () => void): Promise<Buffer> {
   const parts: Buffer[] = []
   let size = 0
@@ -155,6 +171,7 @@ async function relaySse (ctx: RelayContext, up: UpstreamResponse, body: { chunks
       const events = parser.push(chunk)
       if (passthrough) {
         for (const ev of events) handler.onEvent(ev)
+        corkForTurn(ctx.res)
         await writeChunk(ctx.res, chunk)
         continue
       }
@@ -163,7 +180,9 @@ async function relaySse (ctx: RelayContext, up: UpstreamResponse, body: { chunks
         const o = handler.onEvent(ev)
         out += typeof o === 'string' ? o : o.toString('utf8')
       }
-      if (out !== '') await writeChunk(ctx.res, out)
+      if (out === '') continue
+      corkForTurn(ctx.res)
+      await writeChunk(ctx.res, out)
     }
     const tail = handler.onEnd()
     ctx.res.end(tail)
