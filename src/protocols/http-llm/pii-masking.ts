@@ -23,13 +23,21 @@ class MaskerChain implements TextMasking {
   readonly #maskers: Masker[]
   readonly #counts: Record<string, number> = {}
 
-  constructor (maskers: Masker[]) { this.#maskers = maskers }
+  /** Callers pass `mask` around unbound (maskJsonStrings(json, masking.mask)). */
+  readonly mask: (text: string) => string
+
+  // A bound method rather than an arrow field: under tsx every arrow field is named per instance with
+  // Object.defineProperty, and a chain is built per request.
+  constructor (maskers: Masker[]) {
+    this.#maskers = maskers
+    this.mask = this.#mask.bind(this)
+  }
 
   #count (findings: ReadonlyArray<{ type: string }>): void {
     for (const f of findings) this.#counts[f.type] = (this.#counts[f.type] ?? 0) + 1
   }
 
-  readonly mask = (text: string): string => {
+  #mask (text: string): string {
     let out = text
     for (const m of this.#maskers) {
       const r = m.mask(out)
@@ -41,7 +49,7 @@ class MaskerChain implements TextMasking {
 
   stream (): StreamTextMasker {
     const stages = this.#maskers.map(m => createStreamMasker(m))
-    const count = (f: ReadonlyArray<{ type: string }>) => this.#count(f)
+    const chain = this
     return {
       push (chunk: string): string {
         let out = chunk
@@ -52,7 +60,7 @@ class MaskerChain implements TextMasking {
         let out = ''
         for (const s of stages) {
           out = s.push(out) + s.end()
-          count(s.findings())
+          chain.#count(s.findings())
         }
         return out
       }

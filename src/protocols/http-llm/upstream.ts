@@ -1,4 +1,5 @@
 import { connect } from 'node:net'
+import type { Readable } from 'node:stream'
 import { Pool, errors as undiciErrors } from 'undici'
 import type { HttpLlmTargetConfig } from '../../core/config/index.js'
 import type { ReadinessCheck } from '../../core/plugin/index.js'
@@ -47,16 +48,7 @@ export class PooledUpstream implements Upstream {
   async request (r: UpstreamRequest): Promise<UpstreamResponse> {
     try {
       const res = await this.#pool.request({ method: r.method as 'POST', path: r.path, headers: r.headers, body: r.body, signal: r.signal })
-      const target = this.#target.name
-      // Failures while the body streams (a stall, a dropped socket) become gatehouse errors too.
-      async function * chunks (): AsyncGenerator<Buffer> {
-        try {
-          for await (const c of res.body) yield c as Buffer
-        } catch (err) {
-          throw upstreamErrorOf(err, target)
-        }
-      }
-      return { statusCode: res.statusCode, headers: res.headers, body: Object.assign(chunks(), { destroy: (err?: Error) => res.body.destroy(err) }) }
+      return { statusCode: res.statusCode, headers: res.headers, body: new UpstreamBody(res.body, this.#target.name) }
     } catch (err) {
       throw upstreamErrorOf(err, this.#target.name)
     }
@@ -77,6 +69,26 @@ export class PooledUpstream implements Upstream {
 
   async close (): Promise<void> {
     await this.#pool.destroy()
+  }
+}
+
+/**
+ * An upstream response body whose failures while it streams (a stall, a dropped socket) become gatehouse
+ * errors. A class rather than closures per response: under tsx each named closure costs a defineProperty.
+ */
+class UpstreamBody implements AsyncIterable<Buffer> {
+  readonly #body: Readable
+  readonly #target: string
+  constructor (body: Readable, target: string) { this.#body = body; this.#target = target }
+  [Symbol.asyncIterator] (): AsyncIterator<Buffer> { return upstreamChunks(this.#body, this.#target) }
+  destroy (err?: Error): void { this.#body.destroy(err) }
+}
+
+async function * upstreamChunks (body: Readable, target: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const c of body) yield c as Buffer
+  } catch (err) {
+    throw upstreamErrorOf(err, target)
   }
 }
 
