@@ -14,8 +14,16 @@ export const HEADER_OVERHEAD = 'x-gatehouse-overhead-ms'
 /** Set on every response by this gatehouse; an upstream that is itself a gatehouse must not overwrite them. */
 const SET_BY_GATEHOUSE = new Set([HEADER_REQUEST_ID, HEADER_OVERHEAD])
 
-function connectionTokens (value: string | string[] | undefined): Set<string> {
-  const v = Array.isArray(value) ? value.join(',') : value ?? ''
+const NO_TOKENS: ReadonlySet<string> = new Set()
+const KEEP_ALIVE: ReadonlySet<string> = new Set(['keep-alive'])
+const CLOSE: ReadonlySet<string> = new Set(['close'])
+
+function connectionTokens (value: string | string[] | undefined): ReadonlySet<string> {
+  // Most requests and responses name nothing beyond keep-alive/close: no set to build.
+  if (value === undefined) return NO_TOKENS
+  if (value === 'keep-alive') return KEEP_ALIVE
+  if (value === 'close') return CLOSE
+  const v = Array.isArray(value) ? value.join(',') : value
   return new Set(v.split(',').map(s => s.trim().toLowerCase()).filter(Boolean))
 }
 
@@ -27,7 +35,8 @@ function connectionTokens (value: string | string[] | undefined): Set<string> {
 export function upstreamRequestHeaders (incoming: IncomingHttpHeaders, inject: Record<string, string>): Record<string, string> {
   const named = connectionTokens(incoming.connection)
   const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name in incoming) {
+    const value = incoming[name]
     if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || CALLER_CREDENTIALS.has(name) || GATEWAY_SET.has(name) || name.startsWith('x-gatehouse-')) continue
     out[name] = Array.isArray(value) ? value.join(', ') : value
   }
@@ -40,7 +49,8 @@ export function upstreamRequestHeaders (incoming: IncomingHttpHeaders, inject: R
 export function clientResponseHeaders (upstream: Record<string, string | string[] | undefined>, rewritten: boolean): OutgoingHttpHeaders {
   const named = connectionTokens(upstream.connection)
   const out: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name]
     if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || UPSTREAM_ACCOUNT.has(name) || SET_BY_GATEHOUSE.has(name)) continue
     if (rewritten && (name === 'content-length' || name === 'content-encoding')) continue
     out[name] = value
