@@ -25,6 +25,24 @@ function sinkSuite (name: string, make: (t: Test) => SinkUnderTest): void {
       t.same(lines.map((l) => JSON.parse(l).requestId).slice(0, 3), ['req-1', 'req-2', 'req-3'])
       t.match(await verifyAuditLines(lines), { ok: true, lines: 5000, firstSeq: 1 })
     })
+    t.test('batched lines reach the destination without a close, a lone line and a remainder alike', async (t) => {
+      const sink = make(t)
+      const audit = await sink.open()
+      t.teardown(async () => { await audit.close() })
+      const arrived = async (n: number): Promise<boolean> => {
+        // Generous against a loaded machine; the batch delay is SINK_BATCH_MS.
+        for (let waited = 0; waited < 5000; waited += 5) {
+          if ((await sink.written()).split('\n').length - 1 >= n) return true
+          await new Promise((resolve) => setTimeout(resolve, 5))
+        }
+        return false
+      }
+      audit.record(sampleEntry(1))
+      t.ok(await arrived(1), 'a single line is written after the batch delay')
+      // More than one batch at once: one write starts at SINK_BATCH_BYTES, the rest follows it.
+      for (let i = 2; i <= 40; i++) audit.record(sampleEntry(i))
+      t.ok(await arrived(40), 'what was left after a full batch is written too')
+    })
     t.test('a record after close is dropped, not thrown', async (t) => {
       const sink = make(t)
       const audit = await sink.open()
