@@ -190,7 +190,11 @@ export class ClientConnection {
   #batch (fn: () => void): void {
     fn()
     this.#flush()
-    for (const entry of this.#auditQueue.splice(0)) this.#record(entry)
+    const queue = this.#auditQueue
+    if (queue.length === 0) return
+    // Most batches record nothing; those that do reuse the queue instead of copying it out.
+    for (let i = 0; i < queue.length; i++) this.#record(queue[i])
+    queue.length = 0
   }
 
   #run (fn: () => Action[]): void {

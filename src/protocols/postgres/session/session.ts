@@ -2,7 +2,7 @@ import assert from 'node:assert'
 import { performance } from 'node:perf_hooks'
 import type { AuditEntry } from '../../../core/audit/index.js'
 import type { PostgresTargetConfig } from '../../../core/config/index.js'
-import type { Decision, GatewayEvent, Identity, MaskSpec, SqlFacts } from '../../../core/events/index.js'
+import type { Decision, GatewayEvent, Identity, MaskSpec, SessionInfo, SqlFacts } from '../../../core/events/index.js'
 import type { PolicyStore } from '../../../core/policy/index.js'
 import { BACKEND, FRONTEND, SSL_ACCEPTED, SSL_REFUSED, STARTUP_CODE, type Frame } from '../codec/index.js'
 import { pgError, errorBytes } from '../errors.js'
@@ -97,6 +97,8 @@ export class Session {
   #startup: StartupMessage | undefined
   #identity: Identity | undefined
   #target: PostgresTargetConfig | undefined
+  /** The `session` of every event this session decides: fixed once the target is known, so shared. */
+  #eventSession: SessionInfo | undefined
   readonly #replies = new ReplyQueue()
   readonly #statements = new Map<string, PreparedStatement>()
   /** Audit entries of allowed Binds, waiting for the Execute of their portal. */
@@ -152,6 +154,7 @@ export class Session {
     const target = this.#opts.targets.find((t) => t.name === database)
     if (target === undefined) return this.#fatal(pgError.unknownDatabase(database), 'unknown database')
     this.#target = target
+    this.#eventSession = Object.freeze({ id: this.#opts.id, protocol: 'postgres', target: target.name, client: Object.freeze({ address: this.#opts.client.address }) })
     const m = this.#opts.masking
     if (m !== undefined) {
       this.#resolver = m.resolverFor(target)
@@ -286,10 +289,13 @@ export class Session {
   #settledAudits (settled: readonly Pending[]): Action[] {
     const out: Action[] = []
     for (const p of settled) {
-      if (p.audit === undefined) continue
-      const latencyMs = p.sentAt !== undefined ? Math.round((this.#now() - p.sentAt) * 1000) / 1000 : undefined
-      const masked = p.masked !== undefined && p.masked.total > 0 ? { masked: p.masked.toRecord() } : {}
-      out.push({ kind: 'audit', entry: { ...p.audit, usage: { rows: p.rows ?? 0 }, ...(latencyMs !== undefined ? { latencyMs } : {}), ...masked } })
+      const a = p.audit
+      if (a === undefined) continue
+      // Built field by field (not spread): one of these per statement, on the relay's path.
+      const entry: AuditEntry = { event: a.event, decision: a.decision, requestId: a.requestId, summary: a.summary, usage: { rows: p.rows ?? 0 } }
+      if (p.sentAt !== undefined) entry.latencyMs = Math.round((this.#now() - p.sentAt) * 1000) / 1000
+      if (p.masked !== undefined && p.masked.total > 0) entry.masked = p.masked.toRecord()
+      out.push({ kind: 'audit', entry })
     }
     return out
   }
@@ -374,6 +380,7 @@ export class Session {
         this.#skippingToSync = false
         this.#replies.push({ reply: 'sync' })
         // A Bind whose portal was not executed in its batch ran nothing more: record it as it is.
+        if (this.#portalAudits.size === 0) return [toServer(frame.raw)]
         const unexecuted = [...this.#portalAudits.values()].map((entry): Action => ({ kind: 'audit', entry }))
         this.#portalAudits.clear()
         return [...unexecuted, toServer(frame.raw)]
@@ -555,10 +562,10 @@ export class Session {
 
   /** Decides an event; `audit` records it now (denials), `entry` is for recording once the reply is in. */
   #decide (sql: SqlFacts, phase: GatewayEvent['phase']): { decision: Decision; entry: AuditEntry; audit: Action } {
-    assert(this.#identity !== undefined && this.#target !== undefined, 'decision before login')
+    assert(this.#identity !== undefined && this.#eventSession !== undefined, 'decision before login')
     const event: GatewayEvent = {
       id: this.#opts.newId(),
-      session: { id: this.#opts.id, protocol: 'postgres', target: this.#target.name, client: { address: this.#opts.client.address } },
+      session: this.#eventSession,
       identity: this.#identity,
       phase,
       sql
