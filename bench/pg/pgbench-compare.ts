@@ -144,7 +144,8 @@ try {
   console.error(err)
   process.exitCode = 1
 } finally {
-  for (const c of children) c.kill('SIGINT')
+  // SIGTERM, not SIGINT: runuser ignores SIGINT and only passes SIGTERM on, so the run never ended.
+  for (const c of children) c.kill('SIGTERM')
   for (const fn of cleanups.reverse()) await fn().catch(() => {})
   await rm(dir, { recursive: true, force: true })
 }
