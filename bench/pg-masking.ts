@@ -13,13 +13,10 @@
  * Run: npx tsx bench/pg-masking.ts           (about 2 min)
  * Target (issue 7): masking keeps at least half of the unmasked throughput (masked/unmasked >= 0.5).
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { faker } from '@faker-js/faker'
 import pg from 'pg'
 import type { AuditEntry, AuditLog } from '../src/core/audit/index.js'
-import { devModeConfig, startEmbeddedPostgres, type GatehouseConfig } from '../src/core/config/index.js'
 import { AuthError } from '../src/core/errors.js'
 import type { Decision, Identity, MaskSpec } from '../src/core/events/index.js'
 import type { IdentityVerifier } from '../src/core/identity/index.js'
@@ -31,6 +28,7 @@ import { createPostgresPlugin } from '../src/protocols/postgres/index.js'
 import { ResponseMasking, RowMasker, type ResolvedColumn } from '../src/protocols/postgres/masking/index.js'
 import { encodeDataRow } from '../src/protocols/postgres/messages/data-row.js'
 import type { FieldDescription } from '../src/protocols/postgres/messages/row-description.js'
+import { benchGatehouseConfig, benchRun, startBenchPostgres } from './pg/bench-gatehouse.js'
 
 const ROWS = 200_000
 const CHUNK_BYTES = 64 * 1024
@@ -181,13 +179,10 @@ async function sameRows (direct: pg.Client, viaGatehouse: pg.Client): Promise<vo
 }
 
 faker.seed(42)
-const dir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-pg-masking-'))
-// initdb and the postmaster run as the postgres user when we are root: it must reach the data dir.
-await chmod(dir, 0o755)
-const cleanups: Array<() => Promise<void>> = []
+const bench = await benchRun('gatehouse-bench-pg-masking-')
+const { dir, cleanups } = bench
 try {
-  const db = await startEmbeddedPostgres({ dataDir: join(dir, 'pg') })
-  cleanups.push(async () => { await db.stop() })
+  const { db } = await startBenchPostgres(bench)
   const login = { host: db.host, port: db.port, user: db.user, password: db.password, database: 'postgres' }
   const direct = new pg.Client(login)
   await direct.connect()
@@ -207,13 +202,7 @@ try {
   // returns the current masks) and audit (kept in memory, to check the masked counts).
   let gatehouseMasks: MaskSpec[] = []
   const audits: AuditEntry[] = []
-  process.env.GH_BENCH_PG_PASSWORD = db.password
-  const base = devModeConfig(dir)
-  const config: GatehouseConfig = {
-    ...base,
-    listeners: [{ name: 'pg', host: '127.0.0.1', port: 0, protocols: ['postgres'], tls: { mode: 'off' }, allowLoopbackPlaintext: true }],
-    targets: [{ name: 'bench', protocol: 'postgres', upstream: `postgres://${db.user}@${db.host}:${db.port}/postgres`, passwordEnv: 'GH_BENCH_PG_PASSWORD', upstreamTls: 'disable' }]
-  }
+  const config = benchGatehouseConfig(dir, db)
   const log = createLogger({ level: 'warn' })
   const identity: IdentityVerifier = {
     async verify (credential) {

@@ -11,19 +11,11 @@
  * c=10 simple and added about 0.035 ms p50 at c=1.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chmod, mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { chmod, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createServer } from 'node:net'
-import { startEmbeddedPostgres, devModeConfig, type GatehouseConfig } from '../../src/core/config/index.js'
-import { createLogger } from '../../src/core/log/index.js'
-import { startGateway } from '../../src/core/server/index.js'
-import { createIdentityVerifier, mintDevToken } from '../../src/core/identity/index.js'
-import { createPolicyStore } from '../../src/core/policy/index.js'
-import { createAuditLog } from '../../src/core/audit/index.js'
-import { createSqlAnalyzer } from '../../src/protocols/postgres/sql/index.js'
-import { createPostgresPlugin } from '../../src/protocols/postgres/index.js'
+import { benchRun, percentile, pgbenchInit, pgbenchSelect, startBenchGatehouse, startBenchPostgres } from './bench-gatehouse.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -41,11 +33,9 @@ if (spawnSync(PGBENCH, ['--version']).status !== 0) {
 }
 const hasPgbouncer = spawnSync(PGBOUNCER, ['--version']).status === 0
 
-const dir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-pg-'))
-await chmod(dir, 0o755)
+const bench = await benchRun('gatehouse-bench-pg-')
+const { dir, cleanups } = bench
 const children: ChildProcess[] = []
-const cleanups: Array<() => Promise<void>> = []
-const quiet = createLogger({ level: 'warn' })
 
 async function freePort (): Promise<number> {
   return await new Promise((resolve) => {
@@ -54,35 +44,14 @@ async function freePort (): Promise<number> {
 }
 
 try {
-  const db = await startEmbeddedPostgres({ dataDir: join(dir, 'pg') })
-  cleanups.push(async () => { await db.stop() })
-  const directEnv = { ...process.env, PGHOST: db.host, PGPORT: String(db.port), PGUSER: db.user, PGPASSWORD: db.password, PGDATABASE: 'postgres', PGSSLMODE: 'disable' }
+  const { db, directEnv } = await startBenchPostgres(bench)
   console.log(`initialising pgbench data (scale ${args.scale}) ...`)
-  const init = spawnSync(PGBENCH, ['-i', '-q', '-s', args.scale as string], { env: directEnv })
-  if (init.status !== 0) throw new Error(`pgbench -i failed: ${init.stderr.toString()}`)
-
+  pgbenchInit(PGBENCH, args.scale as string, directEnv)
   // gatehouse with the real dev issuer, a compiled policy (one allow rule) and an audit file.
-  const policiesDir = join(dir, 'policies')
-  await mkdir(policiesDir)
-  await writeFile(join(policiesDir, 'allow-bench.yaml'), 'id: allow-bench\nmatch: { protocol: postgres, target: [bench], identity: { groups: [bench] } }\naction: allow\n')
-  process.env.GH_BENCH_PG_PASSWORD = db.password
-  const base = devModeConfig(dir)
-  const config: GatehouseConfig = {
-    ...base,
-    listeners: [{ name: 'pg', host: '127.0.0.1', port: 0, protocols: ['postgres'], tls: { mode: 'off' }, allowLoopbackPlaintext: true }],
-    targets: [{ name: 'bench', protocol: 'postgres', upstream: `postgres://${db.user}@${db.host}:${db.port}/postgres`, passwordEnv: 'GH_BENCH_PG_PASSWORD', upstreamTls: 'disable' }]
-  }
-  const analyzer = await createSqlAnalyzer()
-  const identity = await createIdentityVerifier({ oidc: [], apiKeys: [], devIssuer: true }, { dataDir: dir, log: quiet })
-  const audit = await createAuditLog({ sinks: process.env.GH_BENCH_NO_AUDIT === '1' ? [] : [{ type: 'file', path: join(dir, 'audit.log') }], recordSessions: false }, { log: quiet, dataDir: dir })
-  const policy = await createPolicyStore({ dir: policiesDir, defaultAction: 'deny', reloadRequiresTests: false, log: quiet, analyzeSql: (t) => analyzer.analyze(t), watch: false })
-  const gateway = await startGateway({ config, log: quiet, services: { config, log: quiet, identity, policy, audit }, plugins: [createPostgresPlugin] })
-  cleanups.push(async () => { await gateway.close(); await policy.close(); await audit.close() })
-  const token = await mintDevToken({ dataDir: dir, sub: 'bench', groups: ['bench'], ttlS: 3600 })
-  const gw = gateway.listeners[0]
+  const { env: gatehouseEnv } = await startBenchGatehouse(bench, db, directEnv)
   const targets: Array<{ name: string; env: NodeJS.ProcessEnv }> = [
     { name: 'direct', env: directEnv },
-    { name: 'gatehouse', env: { ...directEnv, PGHOST: gw.host, PGPORT: String(gw.port), PGUSER: 'bench', PGPASSWORD: token, PGDATABASE: 'bench' } }
+    { name: 'gatehouse', env: gatehouseEnv }
   ]
 
   if (hasPgbouncer) {
@@ -103,26 +72,10 @@ try {
   }
 
   interface Result { tps: number; p50Ms: number; p99Ms: number; maxMs: number }
+  // Asynchronous: gatehouse runs in this process and must keep serving while pgbench runs.
   const run = async (env: NodeJS.ProcessEnv, mode: string, clients: number): Promise<Result> => {
-    const logDir = await mkdtemp(join(dir, 'run-'))
-    // Asynchronous: gatehouse runs in this process and must keep serving while pgbench runs.
-    const child = spawn(PGBENCH, ['-S', '-n', '-M', mode, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', args.seconds as string, '-l', '--log-prefix', join(logDir, 'tx')], { env, cwd: logDir })
-    let out = ''
-    child.stdout.on('data', (c: Buffer) => { out += c.toString() })
-    child.stderr.on('data', (c: Buffer) => { out += c.toString() })
-    const status = await new Promise<number | null>((resolve) => { child.once('close', resolve) })
-    const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1])
-    if (status !== 0 || !Number.isFinite(tps)) throw new Error(`pgbench failed (exit ${status}): ${out}`)
-    const latencies: number[] = []
-    for (const f of await readdir(logDir)) {
-      for (const line of (await readFile(join(logDir, f), 'utf8')).split('\n')) {
-        const us = Number(line.split(' ')[2])
-        if (Number.isFinite(us) && line !== '') latencies.push(us)
-      }
-    }
-    latencies.sort((a, b) => a - b)
-    await rm(logDir, { recursive: true, force: true })
-    return { tps, p50Ms: latencies[Math.floor(latencies.length / 2)] / 1000, p99Ms: latencies[Math.floor(latencies.length * 0.99)] / 1000, maxMs: latencies[latencies.length - 1] / 1000 }
+    const { tps, latenciesUs: l } = await pgbenchSelect(PGBENCH, env, { dir, mode, clients, seconds: args.seconds as string })
+    return { tps, p50Ms: percentile(l, 0.5) / 1000, p99Ms: percentile(l, 0.99) / 1000, maxMs: l[l.length - 1] / 1000 }
   }
 
   const clientCounts = (args.clients as string).split(',').map(Number)
