@@ -117,6 +117,9 @@ export class ResultMasking {
       case BACKEND.READY_FOR_QUERY:
         this.#rows = undefined
         this.#copy = undefined
+        // Outside a transaction block the server holds no portal: neither do we (clients that never Close
+        // their portals would otherwise grow this map for the life of the session).
+        if (frame.body[0] === IDLE) this.#portals.clear()
         return frame.raw
       default:
         return frame.raw
@@ -229,6 +232,8 @@ export class ResultMasking {
 }
 
 const EMPTY = Buffer.alloc(0)
+/** ReadyForQuery's transaction status outside a transaction block. */
+const IDLE = 0x49 // 'I'
 
 function addCounts (head: Pending | undefined, from: RowMasker | CopyOutMasker): void {
   if (head === undefined || from.counts.total === 0) return

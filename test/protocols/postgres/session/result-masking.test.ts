@@ -127,3 +127,16 @@ t.test('with no masks in force, rows are relayed as the same bytes and may strea
   const sent = out.flatMap((a) => a.kind === 'to-client' ? [a.bytes] : [])
   t.ok(sent[2].equals(raw))
 })
+
+t.test('portals end with their transaction: a portal name reused after it is not masked with the old fields', async (t) => {
+  const c = catalog()
+  const s = readySession(masked, c.resolver)
+  client(s, encodeParse({ name: 's1', sql: 'select id, email from customers', paramTypes: [] }), encodeDescribe({ target: 'statement', name: 's1' }),
+    encodeBind({ portal: 'p', statement: 's1', paramFormats: [], params: [], resultFormats: [] }), encodeSync())
+  await fromServer(s, server.parseComplete(), parameterDescription(), encodeRowDescription({ fields: FIELDS }), server.bindComplete(), encodeReadyForQuery('I'))
+  // The server dropped portal p at the end of that implicit transaction; an Execute of p now fails there.
+  // Had gatehouse kept p's fields, this row (of some other result) would be read as id + email columns.
+  client(s, encodeExecute({ portal: 'p', maxRows: 0 }), encodeSync())
+  const r = await fromServer(s, row('x', 'mail ada@example.com'), server.commandComplete('SELECT 1'), encodeReadyForQuery('I'))
+  t.same(r.values, [['x', 'mail [EMAIL]']], 'masked by content, not as the forgotten portal\'s email column')
+})
