@@ -1,8 +1,10 @@
 import { isLuhnValid } from '../checksums.js'
 import { DIGITS, regexRecognizer } from '../regex-recognizer.js'
 
-// A digit, then up to 22 more digits each optionally after one space or hyphen: one way to split.
-const DIGIT_RUN = /(?<![\w-])\d(?:[ -]?\d){11,22}/g
+// 12 to 23 digits, each after the fourth optionally after one space or hyphen. Every grouping a card is
+// printed with starts with four digits (and a compact number has more), so a run of short numbers
+// ("1 2 3 4 ...") never starts a match: it would cost a match and a check at every one of them.
+const DIGIT_RUN = /(?<![\w-])\d{4}(?:[ -]?\d){8,19}/g
 
 /** Issuer prefixes of the card networks in use (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro). */
 function hasKnownIssuer (d: string): boolean {
