@@ -108,10 +108,12 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       pending: { chars: TOKEN_CHARS },
       check: (m) => whole(m)
     }),
-    // PEM private keys (PKCS#1, PKCS#8, EC, OpenSSH, encrypted), with real or escaped newlines.
+    // PEM private keys (PKCS#1, PKCS#8, EC, OpenSSH, encrypted), with real or escaped newlines. The body
+    // never holds another BEGIN line: stopping there keeps a text of many headers linear (each one would
+    // otherwise scan maxMatchChars ahead for its END).
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: maxMatchChars + 80,
-      re: new RegExp(`-----BEGIN (?:[A-Z0-9]{1,10} ){0,3}PRIVATE KEY-----[\\s\\S]{16,${maxMatchChars}}?-----END (?:[A-Z0-9]{1,10} ){0,3}PRIVATE KEY-----`, 'g'),
+      re: new RegExp(`-----BEGIN (?:[A-Z0-9]{1,10} ){0,3}PRIVATE KEY-----(?:(?!-----BEGIN )[\\s\\S]){16,${maxMatchChars}}?-----END (?:[A-Z0-9]{1,10} ){0,3}PRIVATE KEY-----`, 'g'),
       needs: ['-----BEGIN'],
       trigger: { chars: '-', lead: 0 },
       pending: { anchors: ['-----BEGIN '] },
