@@ -56,6 +56,18 @@ export class CatalogConnection {
   }
 
   async #run (sql: string, params: readonly unknown[]): Promise<CatalogRow[]> {
+    const isReused = this.#link !== undefined
+    try {
+      return await this.#attempt(sql, params)
+    } catch (err) {
+      // A connection that sat idle may have been closed by the server (idle_session_timeout, a restart,
+      // a pooler): one more try on a fresh one.
+      if (!isReused || this.#closed) throw err
+      return await this.#attempt(sql, params)
+    }
+  }
+
+  async #attempt (sql: string, params: readonly unknown[]): Promise<CatalogRow[]> {
     if (this.#closed) throw new UpstreamError(`the catalog connection to target "${this.#opts.target.name}" is closed`)
     clearTimeout(this.#idleTimer)
     this.#link ??= this.#open()

@@ -207,16 +207,15 @@ t.test('a value larger than the relay streams unread is still masked whole', asy
   t.equal(r.rows[0].big, `${'x'.repeat(400000)} [EMAIL]`)
 })
 
-t.test('when gatehouse\'s catalog session dies, results are still masked (by name and content) and it reconnects', async (t) => {
+t.test('when gatehouse\'s catalog session dies, the next lookup opens a new one', async (t) => {
   await direct.query('create table if not exists contacts_tmp (id int, email text, name text); truncate contacts_tmp')
   await direct.query("insert into contacts_tmp values (1, 'ada.lovelace@example.com', 'Ada Lovelace')")
   const killed = await direct.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'gatehouse catalog'")
   t.equal(killed.rowCount, 1, 'the catalog session was there, and is gone')
-  const r = await noLeak(t, 'catalog lost', async () => await client.query('select id, email as e, name from contacts_tmp'))
-  t.same(r.rows, [{ id: 1, e: '[EMAIL]', name: '[REDACTED]' }], 'the email by content, the name by its column name')
-  t.ok(gw.logLines.some((l) => l.msg === 'column lookup failed: masking this result by column names and content'), 'the failure is logged')
-  t.same((await client.query('select id, email as e from contacts_tmp')).rows, [{ id: 1, e: '[EMAIL]' }])
-  t.ok(await catalogQueryStart(), 'a new catalog session was opened for the next lookup')
+  const r = await noLeak(t, 'catalog lost', async () => await client.query('select id, email as e, name from contacts_tmp'), RAW_ENTITIES)
+  t.same(r.rows, [{ id: 1, e: '[EMAIL]', name: 'Ada Lovelace' }], 'columns resolved by identity (contacts_tmp.name is no masked column); the email by content')
+  t.notOk(gw.logLines.some((l) => l.msg === 'column lookup failed: masking this result by column names and content'), 'the lookup did not fail: it was retried on a new session')
+  t.ok(await catalogQueryStart(), 'a new catalog session is there')
 })
 
 t.test('pipelined queries behind a catalog lookup keep their order and are all masked', async (t) => {

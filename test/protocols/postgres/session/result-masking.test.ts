@@ -140,3 +140,23 @@ t.test('portals end with their transaction: a portal name reused after it is not
   const r = await fromServer(s, row('x', 'mail ada@example.com'), server.commandComplete('SELECT 1'), encodeReadyForQuery('I'))
   t.same(r.values, [['x', 'mail [EMAIL]']], 'masked by content, not as the forgotten portal\'s email column')
 })
+
+t.test('a catalog lookup that fails is reported, and the result is masked by column names and content', async (t) => {
+  const errors: string[] = []
+  const resolver = new ColumnResolver({ query: async () => { throw new Error('catalog unreachable') } })
+  const s = new Session({
+    id: 's', client: { address: '127.0.0.1', encrypted: false, canStartTls: false, plaintextAllowed: true }, targets: [TARGET], sql: fakeSql,
+    policy: policyOf(() => ({ ...masked(), masks: [{ ...MASK, columns: ['customers.email', 'customers.name'] }] })), newId: () => 'ev',
+    masking: { forMasks: responseMaskingCache({ hashKey: Buffer.alloc(32, 1) }), resolverFor: () => resolver, onResolveError: (err) => { errors.push((err as Error).message) } }
+  })
+  s.onClient(startupFrame(encodeStartupMessage({ version: 196608, params: { user: 'alice', database: 'analytics' } })))
+  s.onClient(frames('client', encodePasswordMessage('tok'))[0])
+  s.onVerified({ sub: 'alice', iss: 'https://idp/', groups: [], via: 'oidc' })
+  s.onUpstreamReady([], frames('server', encodeReadyForQuery('I'))[0], { processId: 1, secretKey: 2 })
+  client(s, encodeParse({ name: '', sql: 'select name, email as e from customers', paramTypes: [] }), encodeBind({ portal: '', statement: '', paramFormats: [], params: [], resultFormats: [] }),
+    encodeDescribe({ target: 'portal', name: '' }), encodeExecute({ portal: '', maxRows: 0 }), encodeSync())
+  const fields = [{ ...field('name', 3, 25) }, field('e', 2, 25)]
+  const r = await fromServer(s, server.parseComplete(), server.bindComplete(), encodeRowDescription({ fields }), row('Ada Lovelace', 'ada@example.com'), server.commandComplete('SELECT 1'), encodeReadyForQuery('I'))
+  t.same(errors, ['catalog unreachable'])
+  t.same(r.values, [['[REDACTED]', '[EMAIL]']], 'name by its column name, the aliased email by content')
+})
