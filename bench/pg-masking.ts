@@ -16,19 +16,13 @@
 import { rm } from 'node:fs/promises'
 import { faker } from '@faker-js/faker'
 import pg from 'pg'
-import type { AuditEntry, AuditLog } from '../src/core/audit/index.js'
-import { AuthError } from '../src/core/errors.js'
-import type { Decision, Identity, MaskSpec } from '../src/core/events/index.js'
-import type { IdentityVerifier } from '../src/core/identity/index.js'
-import { createLogger } from '../src/core/log/index.js'
-import type { PolicySet, PolicyStore } from '../src/core/policy/index.js'
-import { startGateway } from '../src/core/server/index.js'
+import type { MaskSpec } from '../src/core/events/index.js'
 import { BACKEND, FrameReader } from '../src/protocols/postgres/codec/index.js'
-import { createPostgresPlugin } from '../src/protocols/postgres/index.js'
 import { ResponseMasking, RowMasker, type ResolvedColumn } from '../src/protocols/postgres/masking/index.js'
 import { encodeDataRow } from '../src/protocols/postgres/messages/data-row.js'
 import type { FieldDescription } from '../src/protocols/postgres/messages/row-description.js'
-import { benchGatehouseConfig, benchRun, startBenchPostgres } from './pg/bench-gatehouse.js'
+import { benchRun, startBenchPostgres } from './pg/bench-gatehouse.js'
+import { allow, startGatewayFixture } from '../test/protocols/postgres/gateway-fixture.js'
 
 const ROWS = 200_000
 const CHUNK_BYTES = 64 * 1024
@@ -112,8 +106,6 @@ for (const [name] of variants) {
 const E2E_ROWS = 100_000
 const E2E_ROUNDS = 5
 const INSERT_BATCH = 10_000
-const TOKEN = 'bench-token'
-const BENCH_IDENTITY: Identity = { sub: 'bench', iss: 'https://idp.bench/', groups: ['bench'], via: 'oidc' }
 const MASKS: MaskSpec[] = [{ rule: 'mask-pii', entities: ['EMAIL', 'PHONE', 'CREDIT_CARD', 'US_SSN'], columns: ['customers.email', 'customers.phone'], applyTo: ['response'], style: 'label' }]
 
 /** Area codes in service, on the 555-01xx numbers reserved for fiction: every one is a valid-looking phone. */
@@ -198,42 +190,16 @@ try {
   const size = (await direct.query<{ size: string }>("select pg_size_pretty(pg_total_relation_size('customers')) as size")).rows[0].size
   console.log(`\nloaded ${E2E_ROWS} fake customers (${size}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 
-  // gatehouse: the real listener and postgres plugin; in-bench identity (one token), policy (decide
-  // returns the current masks) and audit (kept in memory, to check the masked counts).
+  // gatehouse: the real listener and postgres plugin, with the tests' in-memory identity, policy (decide
+  // returns the current masks) and audit (kept, to check the masked counts).
   let gatehouseMasks: MaskSpec[] = []
-  const audits: AuditEntry[] = []
-  const config = benchGatehouseConfig(dir, db)
-  const log = createLogger({ level: 'warn' })
-  const identity: IdentityVerifier = {
-    async verify (credential) {
-      if (credential !== TOKEN) throw new AuthError('token is not valid')
-      return BENCH_IDENTITY
-    }
-  }
-  const set: PolicySet = {
-    revision: 'bench',
-    defaultAction: 'deny',
-    ruleCount: 1,
-    recognizers: [],
-    decide: (): Decision => ({ action: 'allow', rules: ['bench'], shadow: [], masks: gatehouseMasks, limits: [], policyRevision: 'bench' })
-  }
-  const policy: PolicyStore = {
-    current: () => set,
-    reload: async () => ({ ok: true, revision: 'bench' }),
-    status: () => ({ revision: 'bench', loadedAt: new Date(), rules: 1 }) as ReturnType<PolicyStore['status']>,
-    close: async () => {}
-  }
-  const audit: AuditLog = {
-    record: (e) => { audits.push(e) },
-    system: () => {},
-    stats: () => ({ lines: audits.length, seq: audits.length, dropped: {} }),
-    close: async () => {}
-  }
-  const services = { config, log, identity, policy, audit, maskHashKey: Buffer.alloc(32, 1) }
-  const gateway = await startGateway({ config, log, services, plugins: [createPostgresPlugin] })
-  cleanups.push(async () => { await gateway.close() })
-  const listener = gateway.listeners[0]
-  const viaGatehouse = new pg.Client({ host: listener.host, port: listener.port, user: 'bench', password: TOKEN, database: 'bench' })
+  const gw = await startGatewayFixture({ teardown: (fn) => { cleanups.push(async () => { await fn() }) } }, {
+    pg: db,
+    services: async () => ({ maskHashKey: Buffer.alloc(32, 1) })
+  })
+  gw.decide = () => ({ ...allow('bench'), masks: gatehouseMasks })
+  const audits = gw.audits
+  const viaGatehouse = new pg.Client({ connectionString: gw.url() })
   await viaGatehouse.connect()
   cleanups.push(async () => { await viaGatehouse.end() })
 

@@ -39,16 +39,6 @@ export function pgbenchInit (pgbench: string, scale: string, directEnv: NodeJS.P
   if (init.status !== 0) throw new Error(`pgbench -i failed: ${init.stderr.toString()}`)
 }
 
-/** gatehouse's config for one postgres listener on a free loopback port and the target `bench` (db). */
-export function benchGatehouseConfig (dir: string, db: EmbeddedPostgres): GatehouseConfig {
-  process.env.GH_BENCH_PG_PASSWORD = db.password
-  return {
-    ...devModeConfig(dir),
-    listeners: [{ name: 'pg', host: '127.0.0.1', port: 0, protocols: ['postgres'], tls: { mode: 'off' }, allowLoopbackPlaintext: true }],
-    targets: [{ name: 'bench', protocol: 'postgres', upstream: `postgres://${db.user}@${db.host}:${db.port}/postgres`, passwordEnv: 'GH_BENCH_PG_PASSWORD', upstreamTls: 'disable' }]
-  }
-}
-
 /**
  * gatehouse as it runs for real in front of `db`: the dev issuer (a token of group `bench`), a compiled
  * policy with one allow rule, and an audit file (GH_BENCH_NO_AUDIT=1: no sink, for diagnosis only).
@@ -60,7 +50,12 @@ export async function startBenchGatehouse (run: BenchRun, db: EmbeddedPostgres, 
   const policiesDir = join(dir, 'policies')
   await mkdir(policiesDir)
   await writeFile(join(policiesDir, 'allow-bench.yaml'), 'id: allow-bench\nmatch: { protocol: postgres, target: [bench], identity: { groups: [bench] } }\naction: allow\n')
-  const config = benchGatehouseConfig(dir, db)
+  process.env.GH_BENCH_PG_PASSWORD = db.password
+  const config: GatehouseConfig = {
+    ...devModeConfig(dir),
+    listeners: [{ name: 'pg', host: '127.0.0.1', port: 0, protocols: ['postgres'], tls: { mode: 'off' }, allowLoopbackPlaintext: true }],
+    targets: [{ name: 'bench', protocol: 'postgres', upstream: `postgres://${db.user}@${db.host}:${db.port}/postgres`, passwordEnv: 'GH_BENCH_PG_PASSWORD', upstreamTls: 'disable' }]
+  }
   const analyzer = await createSqlAnalyzer()
   const identity = await createIdentityVerifier({ oidc: [], apiKeys: [], devIssuer: true }, { dataDir: dir, log: quiet })
   const audit = await createAuditLog({ sinks: process.env.GH_BENCH_NO_AUDIT === '1' ? [] : [{ type: 'file', path: join(dir, 'audit.log') }], recordSessions: false }, { log: quiet, dataDir: dir })

@@ -61,8 +61,10 @@ function quoted (s: string): string {
 /** SHA-256 hex over the canonical JSON of a line without its `hash` field. */
 export function hashLine (line: Record<string, unknown>): string {
   const { hash: _hash, ...body } = line
-  return oneShotHash('sha256', canonicalJson(body), 'hex')
+  return sha256Hex(body)
 }
+
+const sha256Hex = (body: Record<string, unknown>): string => oneShotHash('sha256', canonicalJson(body), 'hex')
 
 /**
  * Chains one line body onto the head: assigns seq and prev, computes hash, returns the text to write
@@ -72,7 +74,7 @@ export function hashLine (line: Record<string, unknown>): string {
 export function sealLine (body: Record<string, unknown>, head: ChainHead): { text: string; head: ChainHead } {
   const { time, hash: _hash, ...rest } = body
   const line: Record<string, unknown> = { time, seq: head.seq + 1, prev: head.hash, ...rest }
-  const hash = oneShotHash('sha256', canonicalJson(line), 'hex')
+  const hash = sha256Hex(line)
   const text = JSON.stringify(line)
   // The line always has seq and prev, so its JSON is an object with members: hash goes in as the last one.
   return { text: `${text.slice(0, -1)},"hash":"${hash}"}\n`, head: { seq: head.seq + 1, hash } }

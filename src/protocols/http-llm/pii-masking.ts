@@ -11,6 +11,7 @@ export function piiMasking (hashKey: Buffer = randomBytes(32)): MaskingFactory {
   const maskersFor = perSpecList((specs) => contentMaskers(specs, hashKey))
 
   return (specs, direction) => {
+    if (specs.length === 0) return undefined
     // A spec that names only columns has nothing to find in LLM text.
     const applying = specs.filter(s => s.applyTo.includes(direction) && (s.entities.length > 0 || (s.recognizers?.length ?? 0) > 0))
     if (applying.length === 0) return undefined

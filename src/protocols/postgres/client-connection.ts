@@ -295,7 +295,7 @@ export class ClientConnection {
     this.#busy = true
     this.#pauseClient('busy')
     step.catch((err: unknown) => {
-      this.#log.error({ err }, 'internal error during start-up')
+      this.#log.error({ err }, 'internal error in an asynchronous step')
       this.#run(() => this.#session.fail(pgError.fromError(err, this.#conn.id), 'internal error'))
     }).finally(() => {
       this.#busy = false
@@ -407,7 +407,7 @@ export class ClientConnection {
     this.#closed = true
     // A client that leaves mid-query must not leave the query running: PostgreSQL notices a closed
     // socket only when it next writes, which a long query may not do for hours.
-    const queryRunning = this.#session.expectedReplies().length > 0
+    const queryRunning = this.#session.isAwaitingReplies
     // Decisions whose replies never completed are still recorded.
     for (const a of this.#session.drainAudits()) if (a.kind === 'audit') this.#auditQueue.push(a.entry)
     for (const entry of this.#auditQueue.splice(0)) this.#record(entry)

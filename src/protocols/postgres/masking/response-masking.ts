@@ -191,6 +191,8 @@ export function responseMaskingCache (opts: ResponseMaskingOptions = {}): (specs
   const hashKey = opts.hashKey ?? randomBytes(32)
   const compile = perSpecList((applying) => new ResponseMasking(applying, { hashKey }))
   return (specs) => {
+    // Most decisions carry no masks: nothing to filter.
+    if (specs.length === 0) return undefined
     const applying = specs.filter((s) => s.applyTo.includes('response'))
     return applying.length === 0 ? undefined : compile(applying)
   }

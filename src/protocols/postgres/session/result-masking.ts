@@ -24,8 +24,9 @@ interface Portal {
   rows?: RowMasker
 }
 
-/** CommandComplete tags after which the catalog may have changed. */
-const DDL_TAG = /^(?:CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|SECURITY LABEL|REFRESH) /
+/** CommandComplete tags after which the catalog may have changed, compared as bytes: every statement has one. */
+const DDL_TAGS = ['CREATE ', 'ALTER ', 'DROP ', 'COMMENT ', 'GRANT', 'REVOKE', 'SECURITY LABEL', 'REFRESH '].map((t) => Buffer.from(t, 'latin1'))
+const isDdlTag = (body: Buffer): boolean => DDL_TAGS.some((t) => body.length >= t.length && body.compare(t, 0, t.length, 0, t.length) === 0)
 
 /**
  * Masks what the server sends back under the masks of the decision each reply belongs to, and keeps what
@@ -89,7 +90,7 @@ export class ResultMasking {
       case BACKEND.PORTAL_SUSPENDED:
       case BACKEND.EMPTY_QUERY_RESPONSE:
         this.#endOfRows(head)
-        if (frame.code === BACKEND.COMMAND_COMPLETE && DDL_TAG.test(frame.body.toString('latin1', 0, 24))) this.#opts.resolver.invalidate()
+        if (frame.code === BACKEND.COMMAND_COMPLETE && isDdlTag(frame.body)) this.#opts.resolver.invalidate()
         return frame.raw
       case BACKEND.COPY_OUT_RESPONSE:
         if (masking !== undefined && head !== undefined) this.#startCopy(frame, head, masking)

@@ -125,6 +125,8 @@ export class Session {
   get expectsStartupPacket (): boolean { return this.#step === 'startup' }
   /** Replies the server still owes, head first. */
   expectedReplies (): string[] { return this.#replies.expected() }
+  /** The server still owes replies: a statement may be running. */
+  get isAwaitingReplies (): boolean { return this.#replies.head !== undefined }
 
   onClient (frame: Frame): Action[] {
     switch (this.#step) {
@@ -522,6 +524,9 @@ export class Session {
   }
 
   #rememberPortal (name: string, masks: PortalMasks): void {
+    // Until something was masked every portal would be remembered as unmasked, which is also what a
+    // portal not remembered gets: nothing to keep (this is every Bind of a session without masks).
+    if (this.#lastMasking === undefined) return
     this.#portalMasks.delete(name)
     this.#portalMasks.set(name, masks)
     if (this.#portalMasks.size > MAX_REMEMBERED_PORTALS) this.#portalMasks.delete(this.#portalMasks.keys().next().value as string)

@@ -70,7 +70,12 @@ export class CatalogConnection {
   async #attempt (sql: string, params: readonly unknown[]): Promise<CatalogRow[]> {
     if (this.#closed) throw new UpstreamError(`the catalog connection to target "${this.#opts.target.name}" is closed`)
     clearTimeout(this.#idleTimer)
-    this.#link ??= this.#open()
+    if (this.#link === undefined) {
+      const opening = this.#open()
+      this.#link = opening
+      // A link the server closed (idle_session_timeout, a restart) is forgotten at once, not at its next use.
+      opening.then((l) => { l.session.socket.once('close', () => { if (this.#link === opening) this.#drop() }) }, () => {})
+    }
     const pending = this.#link
     try {
       return await this.#exchange(await pending, sql, params)

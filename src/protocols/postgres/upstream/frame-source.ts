@@ -3,7 +3,7 @@ import { UpstreamError } from '../../../core/errors.js'
 import { FrameReader, type Frame } from '../codec/index.js'
 
 /**
- * Awaitable frames from a socket, for the strictly sequential upstream handshake. `release()` hands the
+ * Awaitable frames from a socket, for strictly sequential exchanges (the upstream handshake, catalog queries). `release()` hands the
  * socket back with whatever arrived after the last frame taken, for the relay to continue from.
  */
 export class FrameSource {
@@ -12,7 +12,7 @@ export class FrameSource {
   #waiter: (() => void) | undefined
   #failure: Error | undefined
   readonly #onData = (chunk: Buffer): void => { this.#reader.push(chunk); this.#wake() }
-  readonly #onEnd = (): void => { this.#fail(new UpstreamError('upstream closed the connection during start-up')) }
+  readonly #onEnd = (): void => { this.#fail(new UpstreamError('upstream closed the connection')) }
   readonly #onError = (err: Error): void => { this.#fail(new UpstreamError(`upstream connection failed: ${err.message}`, { cause: err })) }
 
   /** `buffered`: bytes already read from the socket by a previous owner. */
