@@ -145,17 +145,32 @@ export function regexRecognizer (spec: RegexRecognizerSpec): Recognizer {
       finder.lastIndex = at
       return finder.exec(text)?.index ?? -1
     }
-    const partials = new Set(anchors.flatMap((a) => Array.from({ length: a.length - 1 }, (_, k) => a.slice(0, k + 1))))
     const longestPartial = Math.max(...anchors.map((a) => a.length - 1))
-    const firsts = new Set(anchors.map((a) => a[0]))
+    const isFirst = new Uint8Array(128)
+    for (const a of anchors) isFirst[a.charCodeAt(0)] = 1
+    // Whether text[s, n) is a proper prefix of an anchor, ASCII case folded as the 'i' flag does
+    // without 'u'. Runs per push, so it compares in place instead of slicing and lowercasing.
+    const isPartialAt = (text: string, s: number, n: number): boolean => {
+      const c = text.charCodeAt(s)
+      if (isFirst[c >= 65 && c <= 90 ? c | 0x20 : c] !== 1) return false
+      for (const a of anchors) {
+        if (a.length <= n - s) continue
+        let j = s
+        for (; j < n; j++) {
+          const d = text.charCodeAt(j)
+          if ((d >= 65 && d <= 90 ? d | 0x20 : d) !== a.charCodeAt(j - s)) break
+        }
+        if (j === n) return true
+      }
+      return false
+    }
     pendingFrom = (text, floor) => {
       const n = text.length
       const base = Math.max(floor, n - maxLength)
       // An anchor cut off by the end of the text may become a match.
       let pending = n
-      const tail = text.slice(Math.max(base, n - longestPartial)).toLowerCase()
-      for (let k = tail.length; k > 0; k--) {
-        if (firsts.has(tail[tail.length - k]) && partials.has(tail.slice(tail.length - k))) { pending = n - k; break }
+      for (let s = Math.max(base, n - longestPartial); s < n; s++) {
+        if (isPartialAt(text, s, n)) { pending = s; break }
       }
       for (let q = nextAnchor(text, base); q !== -1 && q < pending; q = nextAnchor(text, q + 1)) {
         sticky.lastIndex = q
