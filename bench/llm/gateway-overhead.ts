@@ -8,7 +8,7 @@
  *     50-chunk SSE stream both time to first byte and the whole stream;
  *   concurrent (50 connections): requests/s for JSON and for streams.
  *
- * Run: npx tsx bench/llm/gateway-overhead.ts [--iterations 3000] [--seconds 5]
+ * Run: npx tsx bench/llm/gateway-overhead.ts [--iterations 3000] [--seconds 5] [--warmup-seconds 3]
  * Portkey (optional): (cd bench/llm/portkey && npm install) once; its package.json pins
  * @portkey-ai/gateway 1.15.2 with @hono/node-server 1.13.8 (newer ones break its streaming, Portkey-AI/gateway#1389).
  * Portkey binds every interface on its port: run this on a machine where that is acceptable.
@@ -28,9 +28,10 @@ import { parseArgs } from 'node:util'
 import { Pool } from 'undici'
 import { startMockUpstream, STREAM_CHUNKS } from './mock-upstream.js'
 
-const { values: args } = parseArgs({ options: { iterations: { type: 'string', default: '3000' }, seconds: { type: 'string', default: '5' } } })
+const { values: args } = parseArgs({ options: { iterations: { type: 'string', default: '3000' }, seconds: { type: 'string', default: '5' }, 'warmup-seconds': { type: 'string', default: '3' } } })
 const ITERATIONS = Number(args.iterations)
 const SECONDS = Number(args.seconds)
+const WARMUP_SECONDS = Number(args['warmup-seconds'])
 const CONCURRENCY = 50
 const WARMUP_CALLS = 300
 const PROMPT = 'Summarise the attached quarterly report for the finance team in three short bullet points, please.'
@@ -132,15 +133,15 @@ async function sequential (stream: boolean): Promise<void> {
   }
 }
 
-async function throughput (side: Side, stream: boolean): Promise<number> {
+async function throughput (side: Side, stream: boolean, seconds = SECONDS): Promise<number> {
   const pool = new Pool(side.origin, { connections: CONCURRENCY })
   let done = 0
-  const until = performance.now() + SECONDS * 1000
+  const until = performance.now() + seconds * 1000
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (performance.now() < until) { await call(pool, side, stream); done++ }
   }))
   await pool.close()
-  return done / SECONDS
+  return done / seconds
 }
 
 async function concurrent (stream: boolean): Promise<void> {
@@ -156,6 +157,10 @@ async function concurrent (stream: boolean): Promise<void> {
 console.log(`node ${process.version}; ${ITERATIONS} sequential rounds; ${SECONDS}s per throughput block; each gateway in its own process`)
 console.log('gatehouse: example policies (mask-pii on prompts and answers), dev-issuer JWT (verified, then cached per token for 30 s), audit to a file')
 if (portkey === undefined) console.log('portkey: not installed (cd bench/llm/portkey && npm install), skipped')
+// A gateway in service is warm: each one first serves both kinds of call at full load, so that what
+// the sequential rounds measure is its steady state, not V8 still compiling its hot paths (a few
+// hundred calls leave gatehouse's per-call cost at 3-4x its steady value).
+for (const g of gateways) for (const stream of [false, true]) await throughput(g, stream, WARMUP_SECONDS)
 await sequential(false)
 await sequential(true)
 await concurrent(false)

@@ -82,9 +82,6 @@ export class PiiDetector implements Detector {
    */
   step (text: string, from: number, isFinal: boolean, state?: ScanState, offset = 0, triggered = ALL): Selection {
     const candidates: Candidate[] = []
-    // One collector for every recognizer of the step (a closure each would be garbage per step).
-    let scanFrom = from
-    const emit = (c: Candidate): void => { if (c.score >= MIN_SCORE && c.start >= scanFrom) candidates.push(c) }
     const floor = Math.max(0, from - CONTEXT_CHARS)
     const n = this.#recognizers.length
     const pending: number[] = new Array(n)
@@ -116,8 +113,7 @@ export class PiiDetector implements Detector {
         for (const c of state.cached[i]) if (c.start - offset >= from) candidates.push({ ...c, start: c.start - offset, end: c.end - offset })
       }
       const found = candidates.length
-      scanFrom = start
-      r.scan(text, start, emit)
+      r.scan(text, start, (c) => { if (c.score >= MIN_SCORE && c.start >= start) candidates.push(c) })
       if (isFinal) continue
       const p = pending[i]
       if (state !== undefined) {
