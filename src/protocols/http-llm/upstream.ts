@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events'
 import { connect } from 'node:net'
 import type { Readable } from 'node:stream'
 import { Pool, errors as undiciErrors } from 'undici'
@@ -11,7 +12,8 @@ export interface UpstreamRequest {
   path: string
   headers: Record<string, string>
   body?: Buffer
-  signal: AbortSignal
+  /** Emits 'abort' when the client has gone away (undici takes an EventEmitter as well as an AbortSignal). */
+  signal: EventEmitter
 }
 
 export interface UpstreamResponse {
