@@ -3,7 +3,7 @@ import type { CustomRecognizerSpec } from '../events/index.js'
 import { RecognizerError } from '../errors.js'
 import { isLuhnValid, isMod97Valid } from './checksums.js'
 import { CONTEXT_WINDOW_CHARS } from './regex-recognizer.js'
-import { patternLengthBounds } from './pattern-bounds.js'
+import { patternFirstChars, patternLengthBounds } from './pattern-bounds.js'
 import type { Candidate, Recognizer } from './types.js'
 
 /** The longest match a policy-declared pattern may have; it bounds the stream masker's hold-back. */
@@ -73,5 +73,9 @@ export function compileRecognizer (spec: CustomRecognizerSpec): Recognizer {
   }
   // RE2 gives no partial-match information, so any of the last maxLength characters may begin one.
   const pendingFrom = (text: string, floor: number): number => Math.max(floor, text.length - maxLength)
-  return { entity, priority: CUSTOM_PRIORITY, maxLength, scan, pendingFrom }
+  // When every match begins with one of a few ASCII characters (EMP-\d{6} with E), a stream runs this
+  // recognizer only after one of them; else it runs on every push.
+  const firstChars = patternFirstChars(pattern)
+  const trigger = firstChars === undefined ? undefined : { chars: firstChars, lead: 0, trail: 0 }
+  return { entity, priority: CUSTOM_PRIORITY, maxLength, scan, pendingFrom, ...(trigger === undefined ? {} : { trigger }) }
 }

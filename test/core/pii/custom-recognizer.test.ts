@@ -1,6 +1,8 @@
+import fc from 'fast-check'
+import { RE2JS } from 're2js'
 import t from 'tap'
-import { compileRecognizer, createDetector, createMasker, detectEntities, MAX_CUSTOM_MATCH_CHARS } from '../../../src/core/pii/index.js'
-import { patternLengthBounds } from '../../../src/core/pii/pattern-bounds.js'
+import { compileRecognizer, createDetector, createMasker, createStreamMasker, detectEntities, MAX_CUSTOM_MATCH_CHARS } from '../../../src/core/pii/index.js'
+import { patternFirstChars, patternLengthBounds } from '../../../src/core/pii/pattern-bounds.js'
 
 t.test('a policy-declared recognizer finds its entity', async (t) => {
   const m = createMasker({ style: 'label', custom: [{ entity: 'EMPLOYEE_ID', pattern: '\\bEMP-[0-9]{6}\\b' }] })
@@ -55,6 +57,59 @@ t.test('pattern length bounds follow RE2 syntax', async (t) => {
   for (const [p, min, max] of cases) t.same(patternLengthBounds(p), { min, max }, p)
   t.equal(patternLengthBounds('a+').max, Infinity)
   t.equal(patternLengthBounds('(ab)*c').max, Infinity)
+})
+
+t.test('the characters a pattern\'s matches begin with are known when they are few ASCII ones', async (t) => {
+  const cases: Array<[string, string | undefined]> = [
+    ['EMP-\\d{6}', 'E'], ['\\bEMP\\d{3}', 'E'], ['^X\\d', 'X'], ['(?i)emp-\\d{6}', 'Ee'], ['(?i:ab)c', 'Aa'],
+    ['\\d{3}-\\d{4}', '0123456789'], ['[A-C][0-9]', 'ABC'], ['(?:ab|cd)x', 'ac'], ['a?b', 'ab'], ['(a|)b', 'ab'],
+    ['[\\d-]x', '-0123456789'], ['[]a]x', ']a'], ['\\Qfoo\\E', 'f'], ['\\.\\d', '.'], ['(?P<n>Z\\d)', 'Z'],
+    // Any character, a negated or non-ASCII class, or (?i) with k/s (RE2 folds them with U+212A and U+017F): unknown.
+    ['.x', undefined], ['[^a]x', undefined], ['\\pLx', undefined], ['é\\d', undefined], ['[a-cé]x', undefined],
+    ['\\x41b', undefined], ['[[:alpha:]]x', undefined], ['\\Wx', undefined], ['(?i)key-\\d', undefined], ['(?i)[r-t]x', undefined]
+  ]
+  for (const [p, chars] of cases) t.equal(patternFirstChars(p), chars, p)
+})
+
+t.test('every RE2 match begins with one of the characters patternFirstChars names', async (t) => {
+  const piece = fc.constantFrom('a', 'b', 'K', 's', 'é', '-', '\\.', '\\d', '\\w', '\\s', '\\W', '.', '[a-c]', '[^x]', '[k-m]', '\\b', '^', '(?i)', '\\x41', '\\pL', '\\Qab\\E')
+  const quantifier = fc.constantFrom('', '', '', '?', '*', '{0,2}', '{1,3}')
+  const term = fc.tuple(piece, quantifier).map(([p, q]) => /^(?:\\b|\^|\(\?i\))$/.test(p) ? p : p + q)
+  const branch = fc.array(term, { minLength: 1, maxLength: 4 }).map((ts) => ts.join(''))
+  const group = fc.array(branch, { minLength: 1, maxLength: 3 }).map((bs) => `(?:${bs.join('|')})`)
+  const pattern = fc.array(fc.oneof(term, group), { minLength: 1, maxLength: 4 }).map((ps) => ps.join(''))
+  const text = fc.string({ unit: fc.constantFrom(...'abKsAS-. 9x\n', '\u212A', '\u017F', 'é'), maxLength: 16 })
+  let checked = 0
+  fc.assert(fc.property(pattern, text, (p, s) => {
+    let re: RE2JS
+    try { re = RE2JS.compile(p) } catch { return true }
+    const first = patternFirstChars(p)
+    if (first === undefined) return true
+    const m = re.matcher(s)
+    for (let at = 0; at < s.length && m.find(at); at = m.start() + 1) {
+      if (m.end() === m.start()) continue
+      checked++
+      if (!first.includes(s[m.start()])) return false
+    }
+    return true
+  }), { numRuns: 3000 })
+  t.ok(checked > 100, `${checked} non-empty matches checked`)
+})
+
+t.test('a stream runs a custom recognizer only after its first characters and still masks every match', async (t) => {
+  const masker = createMasker({ style: 'label', custom: [{ entity: 'EMPLOYEE_ID', pattern: '(?i)emp-\\d{3,6}' }, { entity: 'TICKET', pattern: '#\\d{4}' }] })
+  t.equal(masker.detector.prefilter === undefined, false, 'the detector keeps its prefilter')
+  const part = fc.constantFrom('EMP-', 'emp-', 'Emp', '-', '123', '4567', '#', '#12', ' ', '\n', 'the ', 'employee ', 'x', 'e', 'M', 'P')
+  const text = fc.array(part, { maxLength: 24 }).map((ps) => ps.join(''))
+  fc.assert(fc.property(text, fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 6 }), (s, sizes) => {
+    const stream = createStreamMasker(masker)
+    let out = ''
+    for (let at = 0, k = 0; at < s.length; at += sizes[k++ % sizes.length]) out += stream.push(s.slice(at, at + sizes[k % sizes.length]))
+    return out + stream.end() === masker.mask(s).masked
+  }), { numRuns: 1000 })
+  // Prose without an e, E or # is released as it comes, one word behind at most.
+  const stream = createStreamMasker(masker)
+  t.equal(stream.push('a lot of turnout today, but no rain '), 'a lot of turnout today, but no rain ')
 })
 
 t.test('detectEntities reports the types present in any of the texts', async (t) => {
