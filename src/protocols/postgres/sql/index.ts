@@ -9,7 +9,7 @@ import { loadModule, parseSync } from 'libpg-query'
 import { LRUCache } from 'lru-cache'
 import type { SqlFacts, SqlStatement } from '../../../core/events/index.js'
 import { asArray, isAstObject } from './ast.js'
-import { normalizeLiterals } from './normalize.js'
+import { normalizeLiterals, plannerNormalized } from './normalize.js'
 import { statementFacts } from './statement-facts.js'
 
 export { SQL_OPERATIONS, type SqlOperation } from './operations.js'
@@ -27,7 +27,8 @@ export interface SqlAnalyzerOptions {
   cacheChars?: number
 }
 
-export interface SqlCacheStats { entries: number; chars: number; hits: number; misses: number }
+/** `shapeHits`: misses answered without a parse, from a text that differed only in literals. */
+export interface SqlCacheStats { entries: number; chars: number; hits: number; misses: number; shapeHits: number }
 
 export interface SqlAnalyzer {
   /** Every statement of `text`. Never throws; the result is frozen and may be shared between calls. */
@@ -41,6 +42,21 @@ interface Analysis {
   readonly facts: SqlFacts
   readonly isParsed: boolean
   normalized?: string
+  /** plannerNormalized(text), when it was computed. */
+  shape?: string
+}
+
+/**
+ * Operations whose facts never depend on a literal's value: no WHERE analysis (a constant-true WHERE
+ * counts as none), no options read from literals (EXPLAIN), no statements inside (DO bodies, CTEs).
+ * Texts of only these that differ only in literals have the same facts, so they share one parse.
+ * statement-facts.ts must keep it so: a literal that changes what a select or insert reports
+ * would let one text's facts stand for another's.
+ */
+const LITERAL_BLIND_OPERATIONS = new Set(['select', 'insert'])
+
+function isLiteralBlind (statements: readonly SqlStatement[]): boolean {
+  return statements.length > 0 && statements.every(s => LITERAL_BLIND_OPERATIONS.has(s.operation) && s.nested === undefined && s.hasWhere === undefined)
 }
 
 /** Loads the parser (once per process) and returns an analyzer with its own cache. */
@@ -52,8 +68,11 @@ export async function createSqlAnalyzer (opts: SqlAnalyzerOptions = {}): Promise
 class CachedSqlAnalyzer implements SqlAnalyzer {
   /** Undefined when disabled. lru-cache, not a Map re-inserted per hit: that costs ~13 µs per hit on a full 5000-entry Map. */
   readonly #cache: LRUCache<string, Analysis> | undefined
+  /** Statements of literal-blind texts by their planner-normalized text (a new literal each time: pgbench -S, ORMs that inline values). */
+  readonly #shapes: LRUCache<string, SqlStatement[]> | undefined
   #hits = 0
   #misses = 0
+  #shapeHits = 0
 
   constructor (opts: SqlAnalyzerOptions) {
     const maxEntries = opts.cacheSize ?? DEFAULT_SQL_CACHE_ENTRIES
@@ -63,6 +82,7 @@ class CachedSqlAnalyzer implements SqlAnalyzer {
     if (maxEntries === 0 || maxChars === 0) return
     // Each entry weighs its text's length (what its analysis is proportional to); '' weighs 1.
     this.#cache = new LRUCache({ max: maxEntries, maxSize: maxChars, sizeCalculation: (_analysis, text) => Math.max(1, text.length) })
+    this.#shapes = new LRUCache({ max: maxEntries, maxSize: maxChars, sizeCalculation: (_statements, shape) => Math.max(1, shape.length) })
   }
 
   analyze (text: string): SqlFacts {
@@ -72,12 +92,12 @@ class CachedSqlAnalyzer implements SqlAnalyzer {
   normalize (text: string): string {
     const analysis = this.#analysis(text)
     if (!analysis.isParsed) return `<unparseable sql, ${typeof text === 'string' ? text.length : 0} chars>`
-    analysis.normalized ??= text === '' ? '' : normalizeLiterals(text) ?? `<sql not normalized, ${text.length} chars>`
+    analysis.normalized ??= text === '' ? '' : normalizeLiterals(text, analysis.shape) ?? `<sql not normalized, ${text.length} chars>`
     return analysis.normalized
   }
 
   cacheStats (): SqlCacheStats {
-    return { entries: this.#cache?.size ?? 0, chars: this.#cache?.calculatedSize ?? 0, hits: this.#hits, misses: this.#misses }
+    return { entries: this.#cache?.size ?? 0, chars: this.#cache?.calculatedSize ?? 0, hits: this.#hits, misses: this.#misses, shapeHits: this.#shapeHits }
   }
 
   #analysis (text: string): Analysis {
@@ -87,8 +107,24 @@ class CachedSqlAnalyzer implements SqlAnalyzer {
       return cached
     }
     this.#misses++
-    const analysis = analyzeText(text)
+    const analysis = this.#analyzeNew(text)
     if (typeof text === 'string' && text.length <= MAX_CACHED_SQL_CHARS) this.#cache?.set(text, analysis)
+    return analysis
+  }
+
+  #analyzeNew (text: string): Analysis {
+    // The NUL check of analyzeText comes first: the parser would not see what follows one.
+    if (this.#shapes === undefined || typeof text !== 'string' || text.length > MAX_CACHED_SQL_CHARS || text.includes('\0')) return analyzeText(text)
+    // Normalizing costs about a third of a parse, and audit needs it anyway (normalize() reuses it).
+    const shape = plannerNormalized(text)
+    if (shape === undefined) return analyzeText(text)
+    const statements = this.#shapes.get(shape)
+    if (statements !== undefined) {
+      this.#shapeHits++
+      return { facts: Object.freeze({ text, statements }), isParsed: true, shape }
+    }
+    const analysis: Analysis = { ...analyzeText(text), shape }
+    if (analysis.isParsed && isLiteralBlind(analysis.facts.statements)) this.#shapes.set(shape, analysis.facts.statements)
     return analysis
   }
 }

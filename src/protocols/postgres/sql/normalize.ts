@@ -20,10 +20,23 @@ const ICONST = 266
 const PARAM = 267 // $n
 const CONSTANT_TOKENS = new Set([FCONST, SCONST, USCONST, BCONST, XCONST, ICONST])
 
-/** Normalized text, or undefined when libpg-query cannot normalize or scan it. Never throws. */
-export function normalizeLiterals (sql: string): string | undefined {
+/** libpg-query's own normalization (the constants the planner sees as $n), or undefined when it cannot. Never throws. */
+export function plannerNormalized (sql: string): string | undefined {
   try {
-    return replaceConstants(normalizeSync(sql))
+    return normalizeSync(sql)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Normalized text, or undefined when libpg-query cannot normalize or scan it. Never throws. `planner`:
+ * plannerNormalized(sql) when the caller has it already.
+ */
+export function normalizeLiterals (sql: string, planner = plannerNormalized(sql)): string | undefined {
+  if (planner === undefined) return undefined
+  try {
+    return replaceConstants(planner)
   } catch {
     return undefined
   }

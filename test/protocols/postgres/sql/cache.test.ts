@@ -7,7 +7,7 @@ t.test('a repeated text is answered from the cache with the same result', async 
   const first = analyzer.analyze(sql)
   const second = analyzer.analyze(sql)
   t.equal(second, first, 'the same (frozen) object')
-  t.same(analyzer.cacheStats(), { entries: 1, chars: sql.length, hits: 1, misses: 1 })
+  t.same(analyzer.cacheStats(), { entries: 1, chars: sql.length, hits: 1, misses: 1, shapeHits: 0 })
   t.equal(analyzer.normalize(sql), 'UPDATE customers SET email = $1 WHERE id = $2')
   t.equal(analyzer.cacheStats().entries, 1, 'normalize shares the entry')
 })
@@ -47,7 +47,51 @@ t.test('cacheSize 0 disables the cache but not the analysis', async t => {
   const analyzer = await createSqlAnalyzer({ cacheSize: 0 })
   t.equal(analyzer.analyze('DELETE FROM t').statements[0].hasWhere, false)
   t.equal(analyzer.analyze('DELETE FROM t').statements[0].hasWhere, false)
-  t.same(analyzer.cacheStats(), { entries: 0, chars: 0, hits: 0, misses: 2 })
+  t.same(analyzer.cacheStats(), { entries: 0, chars: 0, hits: 0, misses: 2, shapeHits: 0 })
+})
+
+t.test('reads and inserts that differ only in literals share one parse, with their own text', async t => {
+  const analyzer = await createSqlAnalyzer()
+  const fresh = await createSqlAnalyzer({ cacheSize: 0 })
+  const first = analyzer.analyze('SELECT abalance FROM pgbench_accounts WHERE aid = 17')
+  const second = analyzer.analyze('SELECT abalance FROM pgbench_accounts WHERE aid = 4242')
+  t.equal(analyzer.cacheStats().shapeHits, 1)
+  t.equal(second.text, 'SELECT abalance FROM pgbench_accounts WHERE aid = 4242')
+  t.equal(second.statements, first.statements, 'the same (frozen) statements')
+  t.ok(Object.isFrozen(second))
+  t.equal(analyzer.normalize('SELECT abalance FROM pgbench_accounts WHERE aid = 4242'), 'SELECT abalance FROM pgbench_accounts WHERE aid = $1')
+
+  // Every literal changed, in shapes a policy reads: tables, joins, CTEs, subqueries, inserts from selects.
+  const corpus: Array<[string, string]> = [
+    ["SELECT * FROM customers WHERE email = 'a@b.co' LIMIT 5", "SELECT * FROM customers WHERE email = 'z@y.io' LIMIT 50"],
+    ["SELECT c.id, o.total FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.total > 10.5", "SELECT c.id, o.total FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.total > 99"],
+    ["WITH r AS (SELECT id FROM orders WHERE total > 1) SELECT * FROM r, customers WHERE customers.id = 3", "WITH r AS (SELECT id FROM orders WHERE total > 7) SELECT * FROM r, customers WHERE customers.id = 8"],
+    ["SELECT (SELECT count(*) FROM orders WHERE customer_id = 1), 'x'::text", "SELECT (SELECT count(*) FROM orders WHERE customer_id = 2), 'y'::text"],
+    ["INSERT INTO audit_log (msg) SELECT name FROM customers WHERE id = 1", "INSERT INTO audit_log (msg) SELECT name FROM customers WHERE id = 2"],
+    ["INSERT INTO t (a, b) VALUES (1, 'x') ON CONFLICT (a) DO UPDATE SET b = 'y' WHERE t.a = 1", "INSERT INTO t (a, b) VALUES (2, 'q') ON CONFLICT (a) DO UPDATE SET b = 'r' WHERE t.a = 9"],
+    ["SELECT * FROM t1 UNION SELECT * FROM t2 WHERE x = true", "SELECT * FROM t1 UNION SELECT * FROM t2 WHERE x = false"],
+    ["SELECT 1; SELECT * FROM t WHERE a = 'b'", "SELECT 2; SELECT * FROM t WHERE a = 'c'"]
+  ]
+  for (const [a, b] of corpus) {
+    analyzer.analyze(a)
+    const before = analyzer.cacheStats().shapeHits
+    t.same(analyzer.analyze(b), fresh.analyze(b), b)
+    t.equal(analyzer.cacheStats().shapeHits, before + 1, `shared: ${b}`)
+  }
+})
+
+t.test('statements whose facts depend on a literal are parsed on their own', async t => {
+  const analyzer = await createSqlAnalyzer()
+  // Each pair has the same normalized text ($1 = $2, DO $1) but other facts.
+  t.equal(analyzer.analyze('DELETE FROM t WHERE 1 = 1').statements[0].hasWhere, false, 'a constant-true WHERE restricts nothing')
+  t.equal(analyzer.analyze('DELETE FROM t WHERE 1 = 2').statements[0].hasWhere, true)
+  t.equal(analyzer.analyze('UPDATE t SET a = 1 WHERE true').statements[0].hasWhere, false)
+  t.equal(analyzer.analyze('UPDATE t SET a = 1 WHERE false').statements[0].hasWhere, true)
+  t.same(analyzer.analyze('DO $$BEGIN DELETE FROM a; END$$').statements[0].nested?.[0].tables, [{ name: 'a', access: 'write' }])
+  t.same(analyzer.analyze('DO $$BEGIN DELETE FROM b; END$$').statements[0].nested?.[0].tables, [{ name: 'b', access: 'write' }])
+  t.equal(analyzer.analyze('WITH d AS (DELETE FROM t WHERE 1 = 1 RETURNING *) SELECT * FROM d').statements[0].nested?.[0].hasWhere, false)
+  t.equal(analyzer.analyze('WITH d AS (DELETE FROM t WHERE 1 = 2 RETURNING *) SELECT * FROM d').statements[0].nested?.[0].hasWhere, true)
+  t.equal(analyzer.cacheStats().shapeHits, 0)
 })
 
 t.test('invalid cache options are refused', async t => {
