@@ -2,6 +2,7 @@ import type { CustomRecognizerSpec } from '../events/index.js'
 import { RecognizerError } from '../errors.js'
 import { builtinRecognizers } from './builtin-recognizers.js'
 import { compileRecognizer } from './custom-recognizer.js'
+import { prefilterOf, type Prefilter } from './prefilter.js'
 import { selectFindings, type Selection } from './select-findings.js'
 import { BUILTIN_ENTITIES, CONTEXT_CHARS, MIN_SCORE, type Candidate, type Finding, type Recognizer } from './types.js'
 
@@ -132,48 +133,6 @@ export class PiiDetector implements Detector {
 
 const NONE: readonly Candidate[] = Object.freeze([])
 const ALL = -1
-
-/**
- * What the recognizers' triggers let a stream conclude without scanning. When no trigger character
- * is in the undecided text (nor `trail` characters before it), no candidate can start there, except
- * one whose trigger is still to come: a match in progress at the end, which only the recognizers
- * with `lead` > 0 can have, and which begins at or after their pendingFrom(). @internal
- */
-export interface Prefilter {
-  /** 1 at the ASCII codes that are some recognizer's trigger. */
-  isTrigger: Uint8Array
-  /** Those codes. */
-  codes: readonly number[]
-  /** Per ASCII code, bit i set when it is a trigger of recognizer i (the `triggered` of step()). */
-  recognizersOf: Int32Array
-  /** The largest trail: a trigger this far before a span start still counts. */
-  trail: number
-  /**
-   * The recognizers whose trigger may follow the span start: their pendingFrom, and their lead (a
-   * match whose trigger has not arrived begins at most `lead` before the end).
-   */
-  pending: ReadonlyArray<{ pendingFrom: Recognizer['pendingFrom']; lead: number }>
-}
-
-function prefilterOf (recognizers: readonly Recognizer[]): Prefilter | undefined {
-  if (recognizers.length > 31) return undefined
-  const isTrigger = new Uint8Array(128)
-  const recognizersOf = new Int32Array(128)
-  let trail = 0
-  const pending: Array<{ pendingFrom: Recognizer['pendingFrom']; lead: number }> = []
-  for (const [k, r] of recognizers.entries()) {
-    if (r.trigger === undefined) return undefined
-    for (let i = 0; i < r.trigger.chars.length; i++) {
-      const c = r.trigger.chars.charCodeAt(i)
-      isTrigger[c] = 1
-      recognizersOf[c] |= 1 << k
-    }
-    trail = Math.max(trail, r.trigger.trail)
-    if (r.trigger.lead > 0) pending.push({ pendingFrom: r.pendingFrom, lead: r.trigger.lead })
-  }
-  const codes = [...isTrigger.keys()].filter((c) => isTrigger[c] === 1)
-  return { isTrigger, codes, recognizersOf, trail, pending }
-}
 
 /** What a stream's earlier steps found, per recognizer, in stream indexes. @internal */
 export interface ScanState {

@@ -1,3 +1,4 @@
+import { asciiTable } from './ascii-class.js'
 import type { Candidate, Recognizer, Trigger } from './types.js'
 
 /** A span inside a regex match, with its base score before context words. */
@@ -44,8 +45,11 @@ export interface RegexRecognizerSpec {
    * anchored at each. For regexes V8 cannot search quickly.
    */
   starts?: (text: string, from: number, visit: (q: number) => void) => void
-  /** Characters every span has near its start (see Recognizer.trigger); trail defaults to 0. */
-  trigger: { chars: string; lead: number; trail?: number }
+  /**
+   * Where every span has a trigger (see Trigger); trail defaults to 0, and `before` to the pending
+   * rule's characters (required when lead > 0 and the pending rule is anchors).
+   */
+  trigger: Omit<Trigger, 'trail'> & { trail?: number }
 }
 
 export const DIGITS = '0123456789'
@@ -62,13 +66,6 @@ function hasAny (text: string, from: number, needs: readonly string[] | 'digit')
     return false
   }
   return needs.some((s) => text.indexOf(s, from) !== -1)
-}
-
-/** A 128-entry membership table for an ASCII character class; non-ASCII is never a member. */
-function asciiTable (cls: RegExp): Uint8Array {
-  const t = new Uint8Array(128)
-  for (let c = 0; c < 128; c++) t[c] = cls.test(String.fromCharCode(c)) ? 1 : 0
-  return t
 }
 
 /** Builds a Recognizer from a regex, a check and a pending rule. */
@@ -182,6 +179,9 @@ export function regexRecognizer (spec: RegexRecognizerSpec): Recognizer {
       return pending
     }
   }
-  const trigger: Trigger = { chars: spec.trigger.chars, lead: spec.trigger.lead, trail: spec.trigger.trail ?? 0 }
+  const before = spec.trigger.before ?? ('chars' in spec.pending ? spec.pending : undefined)
+  if (spec.trigger.lead > 0 && before === undefined) throw new TypeError(`${entity} recognizer: a trigger with lead > 0 needs 'before'`)
+  if (spec.trigger.lead >= maxLength) throw new TypeError(`${entity} recognizer: trigger lead must be under maxLength`)
+  const trigger: Trigger = { ...spec.trigger, trail: spec.trigger.trail ?? 0, ...(before === undefined ? {} : { before }) }
   return { entity, priority, maxLength, lookback, scan, pendingFrom, trigger }
 }

@@ -37,14 +37,44 @@ export interface Recognizer {
    */
   pendingFrom (text: string, floor: number): number
   /**
-   * Lets a stream release text without scanning it (docs/pii.md "Streaming"). Every candidate span
-   * [s, e) has one of `chars` (ASCII) at an index in [s - trail, s + lead]. Absent (custom patterns):
-   * every push runs a full detection step.
+   * Lets a stream release text without scanning it (docs/pii.md "Streaming"). Absent (custom patterns
+   * without known first characters): every push runs a full detection step.
    */
   readonly trigger?: Trigger
 }
 
-export interface Trigger { chars: string; lead: number; trail: number }
+/**
+ * Every candidate span [s, e) has a trigger at an index t in [s - trail, s + lead]: a character of
+ * `chars` (ASCII) for which `confirm` (when present) is true. When t > s, text[t] is part of the
+ * match, so a match whose trigger has not arrived yet is still in progress at the end of the text.
+ */
+export interface Trigger {
+  chars: string
+  lead: number
+  trail: number
+  /**
+   * A stronger necessary condition at a trigger character text[i] (a run of digits long enough, a
+   * key prefix before it): false only when no span can have its trigger there. Reads at most
+   * TRIGGER_LOOKBACK_CHARS before i, and answers true when it would need more, whether or not `text`
+   * has more: `text` holds them, or begins where the stream does (nothing before index 0).
+   */
+  confirm?: (text: string, i: number) => boolean
+  /**
+   * A digit among `chars` must end a run of at least `min` digits in which consecutive digits are at
+   * most one of `joiners` apart (the stream counts runs as characters arrive). Other characters of
+   * `chars` need `confirm` alone.
+   */
+  digitRun?: { min: number; joiners: string }
+  /**
+   * When lead > 0: the characters a match can have before its trigger, and the ones it can begin
+   * with (default: the same); a match whose trigger has not arrived is a suffix of the trailing run
+   * of them, at most `lead` long.
+   */
+  before?: { chars: RegExp; first?: RegExp }
+}
+
+/** How far back Trigger.confirm may read. */
+export const TRIGGER_LOOKBACK_CHARS = 32
 
 /** Text a recognizer may look at before a match start: context words, lookbehinds, key prefixes. */
 export const CONTEXT_CHARS = 128

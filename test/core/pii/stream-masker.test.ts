@@ -217,15 +217,74 @@ t.test('prose with sparse PII in small deltas gives the whole-text output (relea
   t.pass('500 random texts and delta sizes')
 })
 
-t.test('words stream out at once; text after a number waits only a few words', async (t) => {
+t.test('words stream out at once; a number waits only while it can grow into PII, a card until a blank', async (t) => {
   const stream = createStreamMasker(label)
   t.equal(stream.push('The quick brown'), 'The quick ', 'plain words: all but the last word')
   t.equal(stream.push(' fox jumps'), 'brown fox ')
-  t.equal(stream.push(' over order 4111'), '', 'a number may grow into a card: held')
+  t.equal(stream.push(' over order 4111'), 'jumps over order ', 'four digits are no trigger: only the number, which may grow into a card, is held')
+  t.equal(stream.push(' took 523ms'), '4111 took ')
+  // Digits, '=', ':', '-', '.' and 'A' that cannot be part of PII here start no detection step.
+  t.equal(stream.push(' status=200 at 12:34:56'), '523ms status=200 at ')
+  t.equal(stream.push(' on 2024-05-01, v1.2.3, API'), '12:34:56 on 2024-05-01, v1.2.3, ')
+  t.equal(stream.push(' card 4111'), 'API card ')
   let out = ''
-  for (const delta of [' 1111', ' 1111', ' 1111', ' was', ' paid', ' in', ' full', ' by', ' the', ' customer', ' today']) out += stream.push(delta)
-  t.equal(out, 'jumps over order [CREDIT_CARD] was paid in full by the customer ', 'out once a few words follow the card')
-  t.equal(stream.end(), 'today')
+  for (const delta of [' 1111', ' 1111', ' 1111']) out += stream.push(delta)
+  t.equal(out, '', 'twelve digits are a trigger: held until a blank ends the number')
+  t.equal(stream.push(' was'), '[CREDIT_CARD] ')
+  t.equal(stream.push(' paid'), 'was ')
+  t.equal(stream.end(), 'paid')
+})
+
+/**
+ * Values at the edges of the trigger conditions (docs/pii.md "Streaming"): one digit, dot or colon
+ * short of a trigger and just enough, key prefixes with and without their key, each cut at every
+ * position and pushed one character at a time.
+ */
+const NEAR_TRIGGERS = [
+  '4111 1111 1111 1111', '4111 1111 111', '4111-1111-1111', '411111111117', '41111111111', '378282246310005',
+  '123-45-6789', '123-45-678', '123 45 6789', '12345678', '123456789',
+  '415-555-2671', '415.555.267', '1-415-555-2671', '(415) 555-2671', '4155552671', '415555267', '+44 20 7946 0958',
+  '10.0.0.1', '10.0.0', '1.2.3.4.5', 'v1.2.3.4', '255.255.255.255.', '1.2.3.',
+  'fe80::1', '::1', '12:34:56', '1:2:3:4:5', '1:2:3:4:5:6:1.2.3.4', '2001:db8:0:0:1:0:0:1', 'a:b:c:d:e:f',
+  'GB82 WEST 1234 5698 7654 32', 'GB82WEST12345698765432', 'GB8', 'gB82WEST12345698765432', 'XGB82WEST12345698765432',
+  'AKIAIOSFODNN7EXAMPLE', 'AKIAIOSFODNN7EXAMPL', 'API', 'ACCAIOSFODNN7EXAMPLE', 'ACC',
+  'password=hunter2!x', 'PASSWORD = "hunter2!x"', 'api_key\': \'abcd1234', 'pass=hunter2!x', 'passwd\t\t\t:abcd1234', 'passwd    :abcd1234',
+  'postgres://user:s3cret@db', 'redis://:s3cret@cache', 'https://example.com:8080/x', 'mailto:a@b.co',
+  'sk-proj-Ab3dEf9hIjK1mNoPqRsTuVwXyZ0123456789abcdEFGH', 'task-proj-Ab3dEf9hIjK1mNoPqRsTuVwXyZ0123456789abcdEFGH',
+  'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'key', 'eyJ',
+  '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----', '----BEGIN', '-----',
+  'hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx'
+]
+
+t.test('values at the edges of the trigger conditions, cut at every position, give the whole-text output', async (t) => {
+  for (const value of NEAR_TRIGGERS) {
+    for (const text of [`see ${value} ok`, `${value}`, `x=${value}.`]) {
+      const whole = label.mask(text)
+      for (let cut = 0; cut <= text.length; cut++) {
+        const { out, findings } = maskChunked(label, text, [cut, cut + 1 + (cut % 7)])
+        if (out !== whole.masked || JSON.stringify(findings) !== JSON.stringify(whole.findings)) t.fail(`${JSON.stringify(text)} cut at ${cut}: ${out}`)
+      }
+      t.equal(maskInSizes(label, text, [1]).out, whole.masked, `${JSON.stringify(text)}, one character at a time`)
+    }
+    // A chunk over 256 characters is not read character by character: one ending inside the value.
+    const padded = 'y '.repeat(150) + value + ' ok'
+    const whole = label.mask(padded).masked
+    for (let cut = 300; cut <= padded.length; cut++) {
+      if (maskChunked(label, padded, [cut, cut + 2]).out !== whole) t.fail(`after 300 characters, ${JSON.stringify(value)} cut at ${cut - 300}`)
+    }
+  }
+})
+
+t.test('digit runs near the trigger minimums, in any chunking, give the whole-text output', async (t) => {
+  // Groups of digits joined by every separator the digit recognizers know (or not), 8-16 digits in all.
+  const run = fc.array(fc.oneof(fc.stringMatching(/^\d{1,4}$/), fc.constantFrom(' ', '-', '.', '--', ' (', ') ', '+', 'x', ':')), { minLength: 3, maxLength: 12 }).map((p) => p.join(''))
+  const text = fc.array(fc.oneof(run, fc.constantFrom(' ', ' card ', ' ssn ', ' call ', 'GB82', '\n')), { maxLength: 6 }).map((p) => p.join(''))
+  fc.assert(fc.property(text, fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }), (s, sizes) => {
+    const whole = label.mask(s)
+    const { out, findings } = maskInSizes(label, s, sizes)
+    return out === whole.masked && JSON.stringify(findings) === JSON.stringify(whole.findings)
+  }), { numRuns: 600 })
+  t.pass('600 random texts and chunkings')
 })
 
 t.test('a long word without trigger characters is held back at most 64 characters (an address local part)', async (t) => {

@@ -32,7 +32,9 @@ export const creditCardRecognizer = regexRecognizer({
   re: DIGIT_RUN,
   needs: 'digit',
   pending: { chars: /[\d -]/, first: /\d/ },
-  trigger: { chars: DIGITS, lead: 0 },
+  // A match holds 12+ digits, consecutive ones at most one space or hyphen apart: its 12th digit ends
+  // such a run, at most 19 characters after the start (four digits, then eight of [ -]?\d).
+  trigger: { chars: DIGITS, lead: 19, digitRun: { min: 12, joiners: ' -' } },
   context: /\b(?:card|credit|visa|master ?card|amex|cc|payment|pan)\b/i,
   contextBoost: 0.15,
   check (m, text) {

@@ -1,4 +1,5 @@
 import { isMod97Valid } from '../checksums.js'
+import { isDigitCode } from '../ascii-class.js'
 import { DIGITS, regexRecognizer } from '../regex-recognizer.js'
 
 /** IBAN length per country. @see https://www.swift.com/standards/data-standards/iban-international-bank-account-number */
@@ -15,6 +16,14 @@ const IBAN_LENGTHS: Record<string, number> = {
 // Country, check digits, then single characters each optionally after one space: one way to split.
 const IBAN_RUN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}/g
 
+const isUpperCode = (c: number): boolean => c >= 65 && c <= 90
+const isAlnumCode = (c: number): boolean => isDigitCode(c) || isUpperCode(c) || (c >= 97 && c <= 122)
+
+function afterCountryCode (text: string, i: number): boolean {
+  return i >= 3 && isDigitCode(text.charCodeAt(i - 1)) && isUpperCode(text.charCodeAt(i - 2)) && isUpperCode(text.charCodeAt(i - 3)) &&
+    (i === 3 || !isAlnumCode(text.charCodeAt(i - 4)))
+}
+
 /** IBAN: a known country's length, ISO 7064 mod 97-10 check; compact or in groups of four. */
 export const ibanRecognizer = regexRecognizer({
   entity: 'IBAN',
@@ -23,8 +32,9 @@ export const ibanRecognizer = regexRecognizer({
   re: IBAN_RUN,
   needs: 'digit',
   pending: { chars: /[A-Z0-9 ]/, first: /[A-Z]/ },
-  // Two letters, then the check digits.
-  trigger: { chars: DIGITS, lead: 2 },
+  // The second check digit, after the first and two capital letters that do not follow a letter or
+  // digit (the regex's lookbehind): 3 characters after the start.
+  trigger: { chars: DIGITS, lead: 3, confirm: afterCountryCode },
   check (m, text) {
     const raw = m[0]
     const want = IBAN_LENGTHS[raw.slice(0, 2)]

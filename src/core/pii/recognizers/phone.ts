@@ -26,7 +26,10 @@ export const phoneRecognizer = regexRecognizer({
   re: PHONE,
   needs: 'digit',
   pending: { chars: /[\d ().+-]/, first: /[\d+(]/ },
-  trigger: { chars: DIGITS + '+(', lead: 0 },
+  // An international number starts with '+'. A national one has '(' at most 2 characters in
+  // ("1 (415)"), or else is ten or eleven digits at most one of ' .-' apart, whose tenth digit is at
+  // most 12 characters in ("1-415-555-267").
+  trigger: { chars: DIGITS + '+(', lead: 12, digitRun: { min: 10, joiners: ' .-' } },
   context: /\b(?:phone|tel|telephone|mobile|cell|call|fax|sms|whatsapp|contact|reach)\b/i,
   contextBoost: 0.3,
   check (m, text) {

@@ -1,5 +1,7 @@
-import type { Recognizer } from '../types.js'
+import { asciiTable } from '../ascii-class.js'
 import { regexRecognizer, type Span } from '../regex-recognizer.js'
+import { precededBy } from '../trigger-conditions.js'
+import { TRIGGER_LOOKBACK_CHARS, type Recognizer } from '../types.js'
 
 const SECRET = 'SECRET'
 const PRIORITY = 90
@@ -14,6 +16,43 @@ const CODE_EXPRESSION = /^[A-Za-z_$][\w$]*[.[(]/
 
 /** Every key=value key word contains one of these. */
 const KEY_HINT = /pass|pwd|secret|api|token|priv/gi
+
+/** The key words of key=value settings (letters, '_' and '-': no regex syntax). */
+const KEYS = ['password', 'passwd', 'pwd', 'secret', 'client_secret', 'secret_key', 'api_key', 'apikey', 'api-key', 'access_token', 'auth_token', 'private_key', 'aws_secret_access_key']
+const COLON = 0x3a // ':'
+const SLASH = 0x2f // '/'
+const TAB = 0x09
+const SPACE = 0x20
+const QUOTE = 0x22 // '"'
+const APOSTROPHE = 0x27 // "'"
+const lower = (c: number): number => (c >= 65 && c <= 90 ? c | 0x20 : c)
+/** The last two letters of a key, lower-cased, as one number. */
+const KEY_ENDINGS = new Set(KEYS.map((k) => k.charCodeAt(k.length - 2) * 128 + k.charCodeAt(k.length - 1)))
+
+/**
+ * text[i] (':' or '=') follows a key's last two letters (ASCII case folded, as the 'i' flag does
+ * without 'u'), then an optional quote and up to 3 blanks: what the key=value regex has before it.
+ */
+function followsKey (text: string, i: number): boolean {
+  let j = i - 1
+  for (let blanks = 0; blanks < 3 && (text.charCodeAt(j) === SPACE || text.charCodeAt(j) === TAB); blanks++) j--
+  if (text.charCodeAt(j) === QUOTE || text.charCodeAt(j) === APOSTROPHE) j--
+  return j >= 1 && KEY_ENDINGS.has(lower(text.charCodeAt(j - 1)) * 128 + lower(text.charCodeAt(j)))
+}
+
+/** Characters of a URL user name (the URL password regex's class for it). */
+const USER_CHARS = asciiTable(/[A-Za-z0-9!$%&()*+,\-.;=^_|~]/)
+
+/** text[i] (':') follows '://' and a user name (or more user name characters than we may read). */
+function followsUrlUser (text: string, i: number): boolean {
+  for (let j = i - 1; ; j--) {
+    if (j - 2 < i - TRIGGER_LOOKBACK_CHARS) return true
+    if (j < 2) return false
+    const c = text.charCodeAt(j)
+    if (c === SLASH) return text.charCodeAt(j - 1) === SLASH && text.charCodeAt(j - 2) === COLON
+    if (c >= 128 || USER_CHARS[c] === 0) return false
+  }
+}
 
 const whole = (m: RegExpExecArray, score = 0.95): Span => ({ start: m.index, end: m.index + m[0].length, score })
 
@@ -51,7 +90,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 3 + 250 + 1,
       re: /(?<![\w-])sk-[A-Za-z0-9_-]{20,250}(?!\w)/g,
       needs: ['sk-'],
-      trigger: { chars: '-', lead: 2 },
+      trigger: { chars: '-', lead: 2, confirm: precededBy('sk') },
       pending: { chars: TOKEN_CHARS },
       check: (m) => (looksRandom(m[0]) ? whole(m) : null)
     }),
@@ -60,7 +99,8 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 21,
       re: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
       needs: ['AKIA', 'ASIA', 'ABIA', 'ACCA'],
-      trigger: { chars: 'A', lead: 0 },
+      // Every prefix ends with 'A', 3 characters in.
+      trigger: { chars: 'A', lead: 3, confirm: precededBy('AKI', 'ASI', 'ABI', 'ACC') },
       pending: { chars: /[A-Za-z0-9]/ },
       check: (m) => whole(m)
     }),
@@ -69,7 +109,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 256,
       re: /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?!\w)/g,
       needs: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
-      trigger: { chars: '_', lead: 6 },
+      trigger: { chars: '_', lead: 6, confirm: precededBy('ghp', 'gho', 'ghu', 'ghs', 'ghr', 'github') },
       pending: { chars: /[A-Za-z0-9_-]/ },
       check: (m) => whole(m)
     }),
@@ -78,7 +118,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 256,
       re: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}(?!\w)/g,
       needs: ['xox'],
-      trigger: { chars: '-', lead: 4 },
+      trigger: { chars: '-', lead: 4, confirm: precededBy('xoxa', 'xoxb', 'xoxp', 'xoxo', 'xoxs', 'xoxr') },
       pending: { chars: /[A-Za-z0-9_-]/ },
       check: (m) => (/\d/.test(m[0]) ? whole(m) : null)
     }),
@@ -86,7 +126,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 90, lookback: 33,
       re: /hooks\.slack\.com\/services\/(T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,32})(?![A-Za-z0-9])/g,
       needs: ['hooks.slack.com/'],
-      trigger: { chars: '/', lead: -1, trail: 1 },
+      trigger: { chars: '/', lead: -1, trail: 1, confirm: precededBy('services') },
       pending: { chars: /[A-Za-z0-9./]/ },
       check: (m) => groupSpan(m, 0, 0.95)
     }),
@@ -95,7 +135,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 256,
       re: /(?<![\w-])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}(?![A-Za-z0-9])/g,
       needs: ['_live_', '_test_'],
-      trigger: { chars: '_', lead: 2 },
+      trigger: { chars: '_', lead: 2, confirm: precededBy('sk', 'rk') },
       pending: { chars: /[A-Za-z0-9_]/ },
       check: (m) => whole(m)
     }),
@@ -104,7 +144,7 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 3 * jwtPart + 3,
       re: new RegExp(`(?<![\\w-])eyJ[A-Za-z0-9_-]{5,${jwtPart}}\\.eyJ[A-Za-z0-9_-]{5,${jwtPart}}\\.[A-Za-z0-9_-]{0,${jwtPart}}(?!\\w|\\.[\\w-])`, 'g'),
       needs: ['eyJ'],
-      trigger: { chars: 'J', lead: 2 },
+      trigger: { chars: 'J', lead: 2, confirm: precededBy('ey') },
       pending: { chars: TOKEN_CHARS },
       check: (m) => whole(m)
     }),
@@ -115,7 +155,8 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: maxMatchChars + 80,
       re: new RegExp(`-----BEGIN (?:[A-Z0-9]{1,10} ){0,3}PRIVATE KEY-----(?:(?!-----BEGIN )[\\s\\S]){16,${maxMatchChars}}?-----END (?:[A-Z0-9]{1,10} ){0,3}PRIVATE KEY-----`, 'g'),
       needs: ['-----BEGIN'],
-      trigger: { chars: '-', lead: 0 },
+      // The fifth '-', 4 characters in; before it a match has only '-'.
+      trigger: { chars: '-', lead: 4, confirm: precededBy('----'), before: { chars: /-/ } },
       pending: { anchors: ['-----BEGIN '] },
       check: (m) => whole(m, 1)
     }),
@@ -126,18 +167,18 @@ export function secretRecognizers (maxMatchChars: number): Recognizer[] {
       entity: SECRET, priority: PRIORITY, maxLength: 16 + 3 + 64 + 1 + 128 + 1, lookback: 16 + 3 + 64 + 1,
       re: /(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:\/\/[A-Za-z0-9!$%&()*+,\-.;=^_|~]{0,64}:([A-Za-z0-9!$%&()*+,\-.;=^_|~:]{1,128})@/g,
       needs: ['://'],
-      // The password follows the ':' after the user name.
-      trigger: { chars: ':', lead: -1, trail: 1 },
+      // The password follows the ':' after '://' and the user name (a user name holds no ':' or '/').
+      trigger: { chars: ':', lead: -1, trail: 1, confirm: followsUrlUser },
       pending: { chars: /[A-Za-z0-9!$%&()*+,\-.;=^_|~:/@]/, first: /[A-Za-z]/ },
       check: (m) => groupSpan(m, 1, 0.9)
     }),
     // password=..., "api_key": "...", DB_PASSWORD: ... in DSNs, env files, JSON and YAML.
     regexRecognizer({
       entity: SECRET, priority: PRIORITY, maxLength: 32 + 10 + 128, lookback: 32 + 10,
-      re: /(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|client_secret|secret_key|api_key|apikey|api-key|access_token|auth_token|private_key|aws_secret_access_key)["']?[ \t]{0,3}[:=][ \t]{0,3}["']?([^\s"',;&<>]{4,128})/gi,
+      re: new RegExp(`(?<![A-Za-z0-9])(?:${KEYS.join('|')})["']?[ \\t]{0,3}[:=][ \\t]{0,3}["']?([^\\s"',;&<>]{4,128})`, 'gi'),
       pending: { anchors: ['password', 'passwd', 'pwd', 'secret', 'api_key', 'apikey', 'api-key', 'access_token', 'auth_token', 'private_key'] },
-      // The value follows the ':' or '=', a quote and up to 3 blanks.
-      trigger: { chars: ':=', lead: -1, trail: 5 },
+      // The value follows the ':' or '=', a quote and up to 3 blanks; the ':' or '=' follows the key.
+      trigger: { chars: ':=', lead: -1, trail: 5, confirm: followsKey },
       // Every key contains one of these; the key begins at most 7 characters before it (client_secret).
       starts (text, from, visit) {
         KEY_HINT.lastIndex = from

@@ -14,7 +14,9 @@ export const usSsnRecognizer = regexRecognizer({
   re: SSN,
   needs: 'digit',
   pending: { chars: /[\d -]/, first: /\d/ },
-  trigger: { chars: DIGITS, lead: 0 },
+  // Nine digits with at most one space or hyphen between two: the ninth ends such a run, at most
+  // 10 characters after the start (3, separator, 2, separator, 4).
+  trigger: { chars: DIGITS, lead: 10, digitRun: { min: 9, joiners: ' -' } },
   context: /\b(?:ssn|ssns|social security|social sec|ss#|ss no|taxpayer)/i,
   contextBoost: 0.4,
   check (m) {
