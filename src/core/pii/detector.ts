@@ -88,10 +88,15 @@ export class PiiDetector implements Detector {
     const pending: number[] = new Array(n)
     let known = text.length
     if (!isFinal) {
+      // A recognizer without a trigger in the undecided text can only have a match there whose
+      // trigger is still to come: one pass finds where such matches may begin, for all of them.
+      const untriggered = triggered === ALL || this.prefilter === undefined ? text.length : this.prefilter.pendingFrom(text, from)
       for (let i = 0; i < n; i++) {
         const r = this.#recognizers[i]
         // A match starting more than `lookback` before `from` has its span before `from`: decided.
-        const p = (triggered & (1 << i)) !== 0 || (r.trigger?.lead ?? 1) > 0 ? r.pendingFrom(text, Math.max(floor, from - (r.lookback ?? 0))) : text.length
+        const p = (triggered & (1 << i)) !== 0
+          ? r.pendingFrom(text, Math.max(floor, from - (r.lookback ?? 0)))
+          : (r.trigger?.lead ?? 1) > 0 ? untriggered : text.length
         pending[i] = p
         if (p < known) known = p
       }

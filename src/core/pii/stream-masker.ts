@@ -2,7 +2,7 @@ import assert from 'node:assert'
 import type { ScanState } from './detector.js'
 import type { Masker } from './masker.js'
 import { TriggerScanner } from './trigger-scanner.js'
-import { CONTEXT_CHARS, TRIGGER_LOOKBACK_CHARS, type Finding } from './types.js'
+import { CONTEXT_CHARS, type Finding } from './types.js'
 
 /**
  * Masks a text that arrives in chunks. The concatenation of every push() result and end() equals
@@ -23,9 +23,6 @@ export interface StreamMasker {
 const STEP_CHARS = 256
 /** Steps after a trigger are at least this many characters apart (one per few words at most). */
 const STEP_MIN_CHARS = 32
-/** Raw released text kept for context is trimmed to CONTEXT_CHARS when it grows past this. */
-const RECENT_CHARS = 8 * CONTEXT_CHARS
-
 /**
  * Release rule (docs/pii.md "Streaming"): text without a trigger goes out at once, up to the last
  * word that could still grow into a match; text with one waits for a detection step, which runs
@@ -39,15 +36,13 @@ class PiiStreamMasker implements StreamMasker {
   readonly #masker: Masker
   readonly #stepChars: number
   /**
-   * TRIGGER_LOOKBACK_CHARS of released raw text (all of it at the start of the stream), so triggers
-   * can be confirmed, then the undecided text, from #heldAt on.
+   * CONTEXT_CHARS of released raw text (all of it at the start of the stream) for lookbehinds,
+   * context words and trigger conditions, then the undecided text, from #heldAt on.
    */
   #buf = ''
   #heldAt = 0
   /** Stream index of #buf[#heldAt]: output has been returned up to it. */
   #emitted = 0
-  /** Raw text before #emitted (at least CONTEXT_CHARS when there is that much), for lookbehinds and context words. */
-  #recent = ''
   /** Stream length so far. */
   #length = 0
   /** Undefined when the detector has no prefilter. */
@@ -94,7 +89,7 @@ class PiiStreamMasker implements StreamMasker {
     const release = triggers.pendingFrom(buf, this.#heldAt)
     if (release === this.#heldAt) return ''
     const out = buf.slice(this.#heldAt, release)
-    this.#release(out, buf, release)
+    this.#release(out.length, buf, release)
     return out
   }
 
@@ -108,29 +103,25 @@ class PiiStreamMasker implements StreamMasker {
     return this.#findings.slice()
   }
 
-  /** Runs the detector over the held text (after CONTEXT_CHARS of context) and returns what it decided, masked. */
+  /** Runs the detector over the held text (after its context) and returns what it decided, masked. */
   #step (isFinal: boolean): string {
-    const context = this.#recent.length > CONTEXT_CHARS ? this.#recent.slice(-CONTEXT_CHARS) : this.#recent
-    const text = context + this.#buf.slice(this.#heldAt)
-    const from = context.length
+    const text = this.#buf
+    const from = this.#heldAt
     const offset = this.#emitted - from
     const { findings, next } = this.#masker.detector.step(text, from, isFinal, this.#scan, offset, this.#triggers?.triggered(this.#emitted) ?? -1)
     const out = this.#masker.apply(text, findings, from, next)
     for (const f of findings) this.#findings.push({ ...f, start: f.start + offset, end: f.end + offset })
-    this.#recent = context
-    this.#release(text.slice(from, next), text, next)
+    this.#release(next - from, text, next)
     this.#steppedAt = this.#length
     const held = this.#buf.length - this.#heldAt
     assert(isFinal ? held === 0 : held <= this.maxHoldBackChars, 'stream masker held back more than its bound')
     return out
   }
 
-  /** Releases `raw` (the held text before text[to]); the undecided text is text from `to` on. */
-  #release (raw: string, text: string, to: number): void {
-    this.#emitted += raw.length
-    this.#recent += raw
-    if (this.#recent.length > RECENT_CHARS) this.#recent = this.#recent.slice(-CONTEXT_CHARS)
-    const keep = Math.max(0, to - TRIGGER_LOOKBACK_CHARS)
+  /** Releases `length` characters of held text, up to text[to]; the undecided text is text from `to` on. */
+  #release (length: number, text: string, to: number): void {
+    this.#emitted += length
+    const keep = Math.max(0, to - CONTEXT_CHARS)
     this.#buf = text.slice(keep)
     this.#heldAt = to - keep
   }
