@@ -21,7 +21,11 @@ export interface StreamMasker {
 
 /** Held text after a trigger waits for a blank after it, or for this much more text (the latency bound). */
 const STEP_CHARS = 256
-/** Steps after a trigger are at least this many characters apart (one per few words at most). */
+/**
+ * Steps after a trigger are at least this many characters apart (one per few words at most); twice
+ * as many after each step that stayed stuck where the previous one did (an open PEM block, whose
+ * lines each end in a blank), back to this when a trigger arrives or a step makes progress.
+ */
 const STEP_MIN_CHARS = 32
 /**
  * Release rule (docs/pii.md "Streaming"): text without a trigger goes out at once, up to the last
@@ -47,8 +51,10 @@ class PiiStreamMasker implements StreamMasker {
   #length = 0
   /** Undefined when the detector has no prefilter. */
   readonly #triggers: TriggerScanner | undefined
-  /** Stream length at the last step. */
+  /** Stream length at the last step, the gap required before the next one, and where the last step left the undecided text. */
   #steppedAt = 0
+  #stepGap = STEP_MIN_CHARS
+  #undecidedAt = -1
   #findings: Finding[] = []
   #isEnded = false
   readonly #scan: ScanState
@@ -81,7 +87,8 @@ class PiiStreamMasker implements StreamMasker {
     if (triggers.reach >= this.#emitted) {
       // A trigger in the undecided text: only a step can decide it, and one is worth running once
       // a blank has ended the token the trigger is in.
-      const isWorthIt = triggers.blankAt > triggers.lastAt && this.#length - this.#steppedAt >= STEP_MIN_CHARS
+      if (triggers.lastAt >= this.#steppedAt) this.#stepGap = STEP_MIN_CHARS
+      const isWorthIt = triggers.blankAt > triggers.lastAt && this.#length - this.#steppedAt >= this.#stepGap
       const isDue = this.#length - this.#steppedAt > this.#stepChars || buf.length - this.#heldAt > this.maxHoldBackChars
       if (isWorthIt || isDue) return this.#step(false)
       return ''
@@ -113,6 +120,8 @@ class PiiStreamMasker implements StreamMasker {
     for (const f of findings) this.#findings.push({ ...f, start: f.start + offset, end: f.end + offset })
     this.#release(next - from, text, next)
     this.#steppedAt = this.#length
+    this.#stepGap = this.#emitted === this.#undecidedAt ? Math.min(2 * this.#stepGap, this.#stepChars) : STEP_MIN_CHARS
+    this.#undecidedAt = this.#emitted
     const held = this.#buf.length - this.#heldAt
     assert(isFinal ? held === 0 : held <= this.maxHoldBackChars, 'stream masker held back more than its bound')
     return out

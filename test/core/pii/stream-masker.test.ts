@@ -287,6 +287,21 @@ t.test('digit runs near the trigger minimums, in any chunking, give the whole-te
   t.pass('600 random texts and chunkings')
 })
 
+t.test('a PEM block streamed in small deltas goes out a few words after its END line', async (t) => {
+  // Its lines end in blanks, so steps back off while the block is open; END is a trigger again.
+  const body = Array.from({ length: 30 }, (_, i) => `MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC${i % 10}`).join('\n')
+  const text = `key: -----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY----- is the key you asked for today`
+  const stream = createStreamMasker(label)
+  let out = ''
+  const end = text.indexOf(' is the')
+  for (let i = 0; i < end; i += 8) out += stream.push(text.slice(i, Math.min(i + 8, end)))
+  t.equal(out, 'key: ', 'the open block is held')
+  const words = text.slice(end).split(/(?= )/)
+  for (const word of words.slice(0, 6)) out += stream.push(word)
+  t.match(out, /^key: \[SECRET\] is the key /, 'out within six words after END')
+  t.equal(out + stream.push(words.slice(6).join('')) + stream.end(), label.mask(text).masked)
+})
+
 t.test('a long word without trigger characters is held back at most 64 characters (an address local part)', async (t) => {
   const stream = createStreamMasker(label)
   const word = 'abcdefghij'.repeat(300)
