@@ -11,11 +11,9 @@ for (const c of ' \t\r\n') IS_BLANK[c.charCodeAt(0)] = 1
  * @internal
  */
 export class TriggerScanner {
-  /** Stream index of the last trigger of any recognizer, and the furthest a trigger plus its trail reaches. */
-  lastAt = -Infinity
-  reach = -Infinity
-  /** Stream index of the last blank. */
-  blankAt = -Infinity
+  #lastAt = -Infinity
+  #reach = -Infinity
+  #blankAt = -Infinity
   readonly #pre: Prefilter
   /** Per recognizer, the stream index of its last trigger. */
   readonly #at: Float64Array
@@ -29,6 +27,13 @@ export class TriggerScanner {
     this.#runs = new Float64Array(pre.runJoiners.length)
   }
 
+  /** Stream index of the last trigger of any recognizer. */
+  get lastAt (): number { return this.#lastAt }
+  /** The furthest stream index a trigger plus its trail reaches: candidates may start up to it. */
+  get reach (): number { return this.#reach }
+  /** Stream index of the last blank. */
+  get blankAt (): number { return this.#blankAt }
+
   /**
    * Reads `chunk`, the end of `text`, which holds TRIGGER_LOOKBACK_CHARS before it (or begins where
    * the stream does); `at`: the stream index of chunk[0].
@@ -40,7 +45,7 @@ export class TriggerScanner {
       const c = chunk.charCodeAt(i)
       if (c >= 128) continue
       if (pre.isTrigger[c] === 1) this.#check(c, text, base + i, at + i)
-      else if (IS_BLANK[c] === 1) this.blankAt = at + i
+      else if (IS_BLANK[c] === 1) this.#blankAt = at + i
     }
   }
 
@@ -99,7 +104,7 @@ export class TriggerScanner {
 
   #trigger (k: number, x: number): void {
     this.#at[k] = x
-    this.lastAt = x
-    this.reach = Math.max(this.reach, x + this.#pre.trails[k])
+    this.#lastAt = x
+    this.#reach = Math.max(this.#reach, x + this.#pre.trails[k])
   }
 }
