@@ -75,12 +75,13 @@ export class TriggerScanner {
   /** text[j], stream index x, is a trigger character of some recognizer (c): record the ones it triggers. */
   #check (c: number, text: string, j: number, x: number): void {
     const pre = this.#pre
+    const runs = this.#runs
     const isDigit = isDigitCode(c)
-    if (isDigit && this.#runs.length > 0) this.#countDigit(text, j, x)
+    if (isDigit && runs.length > 0) this.#countDigit(text, j, x)
     for (const k of pre.recognizersOf[c]) {
       const run = pre.runOf[k]
       if (isDigit && run >= 0) {
-        if (this.#runs[run] < pre.runMin[k]) continue
+        if (runs[run] < pre.runMin[k]) continue
       } else {
         const confirm = pre.confirms[k]
         if (confirm !== undefined && !confirm(text, j)) continue
@@ -99,7 +100,9 @@ export class TriggerScanner {
     } else if (gap === 2) {
       const p = text.charCodeAt(j - 1)
       for (let r = 0; r < runs.length; r++) runs[r] = p < 128 && this.#pre.runJoiners[r][p] === 1 ? runs[r] + 1 : 1
-    } else runs.fill(1)
+    } else {
+      for (let r = 0; r < runs.length; r++) runs[r] = 1
+    }
   }
 
   #trigger (k: number, x: number): void {
