@@ -31,8 +31,8 @@ const STEP_MIN_CHARS = 32
  * Release rule (docs/pii.md "Streaming"): text without a trigger goes out at once, up to the last
  * word that could still grow into a match; text with one waits for a detection step, which runs
  * when a blank follows the last trigger (so a step can usually decide it) and STEP_MIN_CHARS arrived
- * since the last step, or when more than STEP_CHARS arrived since the last step (a long token: each
- * step would find it still in progress) or the hold-back bound is passed. Without a prefilter (custom
+ * since the last step, or when more than STEP_CHARS are held and arrived since the last step (a long
+ * token: a step per push would find it still in progress) or the hold-back bound is passed. Without a prefilter (custom
  * recognizers) every push runs a step.
  */
 class PiiStreamMasker implements StreamMasker {
@@ -89,7 +89,8 @@ class PiiStreamMasker implements StreamMasker {
       // a blank has ended the token the trigger is in.
       if (triggers.lastAt >= this.#steppedAt) this.#stepGap = STEP_MIN_CHARS
       const isWorthIt = triggers.blankAt > triggers.lastAt && this.#length - this.#steppedAt >= this.#stepGap
-      const isDue = this.#length - this.#steppedAt > this.#stepChars || buf.length - this.#heldAt > this.maxHoldBackChars
+      const held = buf.length - this.#heldAt
+      const isDue = (held > this.#stepChars && this.#length - this.#steppedAt > this.#stepChars) || held > this.maxHoldBackChars
       if (isWorthIt || isDue) return this.#step(false)
       return ''
     }
