@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 
 const KEY_BYTES = 32
@@ -19,12 +19,17 @@ export async function loadMaskHashKey (dataDir: string): Promise<Buffer> {
   }
   const key = randomBytes(KEY_BYTES)
   await mkdir(dirname(file), { recursive: true })
-  // 'wx': if another instance created it first, use theirs.
+  // Written whole under a private name, then linked into place: another instance reading the key file
+  // never sees it created but still empty, and link() fails if that instance's key got there first.
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`
+  await writeFile(temp, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
   try {
-    await writeFile(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
+    await link(temp, file)
     return key
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return await loadMaskHashKey(dataDir)
     throw err
+  } finally {
+    await unlink(temp)
   }
 }
