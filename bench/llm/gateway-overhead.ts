@@ -1,7 +1,8 @@
 /**
  * What gatehouse adds to an OpenAI chat call: the same requests sent straight to a local mock upstream,
  * through gatehouse (core listener + http-llm plugin, dev-issuer JWT (verified, then cached), the example
- * policy set with mask-pii on prompts and answers, audit to a file), and, when installed, through the
+ * policy set with mask-pii on prompts and answers, audit to a file), through node-proxy (a Node proxy with
+ * no logic, bench/llm/node-proxy.ts: the price of the hop itself), and, when installed, through the
  * open-source Portkey gateway, interleaved in one run.
  *
  *   sequential (one keep-alive connection each): added p50/p99 latency for a JSON call, and for a
@@ -12,7 +13,7 @@
  * Portkey (optional): (cd bench/llm/portkey && npm install) once; its package.json pins
  * @portkey-ai/gateway 1.15.2 with @hono/node-server 1.13.8 (newer ones break its streaming, Portkey-AI/gateway#1389).
  * Portkey binds every interface on its port: run this on a machine where that is acceptable.
- * gatehouse (bench/llm/gatehouse-server.ts) and Portkey each run in their own process.
+ * gatehouse (bench/llm/gatehouse-server.ts), node-proxy and Portkey each run in their own process.
  * Targets (issue 5): JSON added p50 < 0.5 ms, p99 < 2 ms; < 1 ms added to a whole 50-chunk stream;
  * at c=50 >= 5x Portkey's JSON and >= 3x its streaming throughput.
  */
@@ -43,15 +44,26 @@ interface Side { name: string; origin: string; path: string; headers: Record<str
 const mock = await startMockUpstream()
 const children: ChildProcess[] = []
 
-async function startGatehouse (): Promise<Side> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./gatehouse-server.ts', import.meta.url))], {
+/** Starts one of our TypeScript servers in its own process and reads its ready line (`{"port":N,...}`). */
+async function startOwn (file: string): Promise<{ port: number; token?: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url))], {
     env: { ...process.env, UPSTREAM_URL: mock.url, OPENAI_API_KEY: UPSTREAM_KEY },
     stdio: ['pipe', 'pipe', 'inherit']
   })
   children.push(child)
   const [ready] = await once(createInterface({ input: child.stdout! }), 'line') as [string]
-  const { port, token } = JSON.parse(ready) as { port: number; token: string }
-  return { name: 'gatehouse', origin: `http://127.0.0.1:${port}`, path: '/openai/v1/chat/completions', headers: { authorization: `Bearer ${token}` } }
+  return JSON.parse(ready) as { port: number; token?: string }
+}
+
+async function startGatehouse (): Promise<Side> {
+  const { port, token } = await startOwn('./gatehouse-server.ts')
+  return { name: 'gatehouse', origin: `http://127.0.0.1:${port}`, path: '/openai/v1/chat/completions', headers: { authorization: `Bearer ${token ?? ''}` } }
+}
+
+/** The floor: a proxy with no logic (bench/llm/node-proxy.ts). */
+async function startNodeProxy (): Promise<Side> {
+  const { port } = await startOwn('./node-proxy.ts')
+  return { name: 'node-proxy', origin: `http://127.0.0.1:${port}`, path: '/openai/v1/chat/completions', headers: { authorization: `Bearer ${UPSTREAM_KEY}` } }
 }
 
 /** Portkey takes a fixed --port: take a free one, then wait until it accepts connections. */
@@ -76,8 +88,9 @@ async function startPortkey (): Promise<Side | undefined> {
 
 const direct: Side = { name: 'direct', origin: mock.url, path: '/v1/chat/completions', headers: { authorization: `Bearer ${UPSTREAM_KEY}` } }
 const gatehouse = await startGatehouse()
+const nodeProxy = await startNodeProxy()
 const portkey = await startPortkey()
-const gateways = portkey === undefined ? [gatehouse] : [gatehouse, portkey]
+const gateways = portkey === undefined ? [gatehouse, nodeProxy] : [gatehouse, nodeProxy, portkey]
 const sides = [direct, ...gateways]
 
 const body = (stream: boolean) => JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'system', content: 'You are a concise analyst.' }, { role: 'user', content: PROMPT }] })
@@ -151,7 +164,7 @@ async function concurrent (stream: boolean): Promise<void> {
   const mean = (name: string) => { const xs = rates.get(name)!; return xs.reduce((a, b) => a + b, 0) / xs.length }
   const cells = sides.map(s => `${s.name} ${mean(s.name).toFixed(0).padStart(6)}`)
   const vsPortkey = portkey === undefined ? '' : `   gatehouse/portkey ${(mean('gatehouse') / mean('portkey')).toFixed(2)}x`
-  console.log(`${(stream ? 'SSE streams/s' : 'JSON requests/s').padEnd(28)} c=${CONCURRENCY}: ${cells.join('   ')}   gatehouse/direct ${(mean('gatehouse') / mean('direct')).toFixed(2)}${vsPortkey}`)
+  console.log(`${(stream ? 'SSE streams/s' : 'JSON requests/s').padEnd(28)} c=${CONCURRENCY}: ${cells.join('   ')}   gatehouse/direct ${(mean('gatehouse') / mean('direct')).toFixed(2)}   gatehouse/node-proxy ${(mean('gatehouse') / mean('node-proxy')).toFixed(2)}${vsPortkey}`)
 }
 
 console.log(`node ${process.version}; ${ITERATIONS} sequential rounds; ${SECONDS}s per throughput block; each gateway in its own process`)
@@ -165,7 +178,8 @@ await sequential(false)
 await sequential(true)
 await concurrent(false)
 await concurrent(true)
-children[0].stdin!.end()
-await once(children[0], 'exit')
-for (const c of children.slice(1)) c.kill()
+// Our servers exit when stdin closes (gatehouse prints its audit line count first); Portkey is killed.
+for (const c of children.slice(0, 2)) c.stdin!.end()
+await Promise.all(children.slice(0, 2).map(c => once(c, 'exit')))
+for (const c of children.slice(2)) c.kill()
 mock.server.close()
