@@ -202,6 +202,13 @@ function maskInSizes (masker: Masker, text: string, sizes: number[]): { out: str
   return { out, findings: stream.findings() }
 }
 
+/** Whether pushing `text` in chunks of `sizes` gives the whole-text masker's output and findings. */
+function streamsAsWhole (masker: Masker, text: string, sizes: number[]): boolean {
+  const whole = masker.mask(text)
+  const { out, findings } = maskInSizes(masker, text, sizes)
+  return out === whole.masked && JSON.stringify(findings) === JSON.stringify(whole.findings)
+}
+
 t.test('prose with sparse PII in small deltas gives the whole-text output (released without detection steps)', async (t) => {
   // Words without trigger characters go out without a detection step; this mixes them with PII,
   // trigger characters inside words (well-known, a_b, Java, x:y, A1) and context words.
@@ -209,11 +216,7 @@ t.test('prose with sparse PII in small deltas gives the whole-text output (relea
   const piece = fc.oneof({ weight: 6, arbitrary: word }, { weight: 1, arbitrary: fc.constantFrom(...allSamples) })
   const sep = fc.constantFrom(' ', ' ', ' ', '\n', ', ', '. ', '', ':', '=')
   const prose = fc.array(fc.tuple(piece, sep), { maxLength: 40 }).map((ps) => ps.map(([p, s]) => p + s).join(''))
-  fc.assert(fc.property(prose, fc.array(fc.integer({ min: 1, max: 24 }), { minLength: 1, maxLength: 8 }), (text, sizes) => {
-    const whole = label.mask(text)
-    const { out, findings } = maskInSizes(label, text, sizes)
-    return out === whole.masked && JSON.stringify(findings) === JSON.stringify(whole.findings)
-  }), { numRuns: 500 })
+  fc.assert(fc.property(prose, fc.array(fc.integer({ min: 1, max: 24 }), { minLength: 1, maxLength: 8 }), (text, sizes) => streamsAsWhole(label, text, sizes)), { numRuns: 500 })
   t.pass('500 random texts and delta sizes')
 })
 
@@ -279,11 +282,7 @@ t.test('digit runs near the trigger minimums, in any chunking, give the whole-te
   // Groups of digits joined by every separator the digit recognizers know (or not), 8-16 digits in all.
   const run = fc.array(fc.oneof(fc.stringMatching(/^\d{1,4}$/), fc.constantFrom(' ', '-', '.', '--', ' (', ') ', '+', 'x', ':')), { minLength: 3, maxLength: 12 }).map((p) => p.join(''))
   const text = fc.array(fc.oneof(run, fc.constantFrom(' ', ' card ', ' ssn ', ' call ', 'GB82', '\n')), { maxLength: 6 }).map((p) => p.join(''))
-  fc.assert(fc.property(text, fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }), (s, sizes) => {
-    const whole = label.mask(s)
-    const { out, findings } = maskInSizes(label, s, sizes)
-    return out === whole.masked && JSON.stringify(findings) === JSON.stringify(whole.findings)
-  }), { numRuns: 600 })
+  fc.assert(fc.property(text, fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }), (s, sizes) => streamsAsWhole(label, s, sizes)), { numRuns: 600 })
   t.pass('600 random texts and chunkings')
 })
 
@@ -319,11 +318,7 @@ t.test('a long word without trigger characters is held back at most 64 character
 t.test('small deltas give the whole-text output with a subset of entities (small hold-back bounds)', async (t) => {
   for (const entities of [['US_SSN'], ['EMAIL', 'IP_ADDRESS'], ['SECRET'], []]) {
     const masker = createMasker({ style: 'partial', entities })
-    fc.assert(fc.property(textWithPii, fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 6 }), (text, sizes) => {
-      const whole = masker.mask(text)
-      const { out, findings } = maskInSizes(masker, text, sizes)
-      return out === whole.masked && JSON.stringify(findings) === JSON.stringify(whole.findings)
-    }), { numRuns: 150 })
+    fc.assert(fc.property(textWithPii, fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 6 }), (text, sizes) => streamsAsWhole(masker, text, sizes)), { numRuns: 150 })
     t.pass(`entities ${entities.join(',') || '(none)'}: 150 random texts`)
   }
 })
