@@ -12,6 +12,7 @@ import type { Provider } from './provider.js'
 import { handleLlmRequest, type MaskingFactory, type TargetRuntime } from './request-handler.js'
 import { piiMasking } from './pii-masking.js'
 import { sniffHttp } from './sniff.js'
+import { TargetKey } from './target-key.js'
 import { PooledUpstream } from './upstream.js'
 import { VerifiedTokens } from './verified-tokens.js'
 
@@ -26,9 +27,10 @@ const CLIENT_KEEP_ALIVE_MS = 65_000
 
 function targetRuntime (t: HttpLlmTargetConfig): TargetRuntime {
   const provider = PROVIDERS[t.provider]
-  if (t.demo === true) return { config: t, provider, upstream: new DemoUpstream(t, provider), basePath: '' }
+  const key = new TargetKey(t)
+  if (t.demo === true) return { config: t, provider, upstream: new DemoUpstream(t, provider), basePath: '', key }
   const upstream = new PooledUpstream(t)
-  return { config: t, provider, upstream, basePath: upstream.basePath }
+  return { config: t, provider, upstream, basePath: upstream.basePath, key }
 }
 
 /**

@@ -2,8 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { HttpLlmTargetConfig } from '../../core/config/index.js'
-import { readSecret } from '../../core/config/index.js'
-import { AuthError, ConfigError, ProtocolError, UnknownTargetError, UpstreamError } from '../../core/errors.js'
+import { AuthError, ProtocolError, UnknownTargetError } from '../../core/errors.js'
 import { sortableId, type Decision, type GatewayEvent, type Identity, type MaskSpec } from '../../core/events/index.js'
 import type { ConnectionInfo, GatewayServices } from '../../core/plugin/index.js'
 import { clientErrorOf, llmErrors, type ClientError } from './errors.js'
@@ -13,6 +12,7 @@ import type { Provider, RouteKind, Usage } from './provider.js'
 import { readRequestBody } from './request-body.js'
 import { relayResponse } from './response-relay.js'
 import { splitTargetPath, upstreamPath } from './target-route.js'
+import type { TargetKey } from './target-key.js'
 import type { Upstream } from './upstream.js'
 import type { VerifiedTokens } from './verified-tokens.js'
 
@@ -23,6 +23,7 @@ export interface TargetRuntime {
   upstream: Upstream
   /** The path part of the upstream URL ('' for the demo model). */
   basePath: string
+  key: TargetKey
 }
 
 /** Builds the masking for the mask specs that apply in one direction; undefined when none do. */
@@ -128,7 +129,7 @@ export async function handleLlmRequest (deps: HandlerDeps, req: IncomingMessage,
     rewritten ||= stripUsageChunk
 
     // The demo model stands in precisely because there is no key.
-    const key = rt.config.demo === true ? undefined : targetKey(rt.config)
+    const key = rt.config.demo === true ? undefined : rt.key.get()
     const upstreamStarted = performance.now()
     const up = await rt.upstream.request({
       method,
@@ -189,16 +190,6 @@ function refusalOf (d: Decision, kind: RouteKind, route: string): ClientError | 
 }
 
 /** The target's key, read when needed so a rotated env/file takes effect; none for a keyless upstream. */
-function targetKey (t: HttpLlmTargetConfig): string | undefined {
-  if (t.apiKeyEnv === undefined && t.apiKeyFile === undefined) return undefined
-  try {
-    return readSecret({ env: t.apiKeyEnv, file: t.apiKeyFile }, `targets.${t.name}`)
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UpstreamError(`target ${t.name} has no usable API key: ${err.message}`)
-    throw err
-  }
-}
-
 function sendError (res: ServerResponse, provider: Provider, requestId: string, err: ClientError, setOverhead: (h: OutgoingHttpHeaders) => void, outcome: Outcome): void {
   outcome.error = err
   outcome.status = err.status
