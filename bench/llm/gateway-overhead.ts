@@ -42,7 +42,9 @@ const PORTKEY_SERVER = fileURLToPath(new URL('./portkey/node_modules/@portkey-ai
 interface Side { name: string; origin: string; path: string; headers: Record<string, string> }
 
 const mock = await startMockUpstream()
-const children: ChildProcess[] = []
+/** Ours exit when their stdin closes (gatehouse prints its audit line count first); Portkey is killed. */
+const ownChildren: ChildProcess[] = []
+const otherChildren: ChildProcess[] = []
 
 /** Starts one of our TypeScript servers in its own process and reads its ready line (`{"port":N,...}`). */
 async function startOwn (file: string): Promise<{ port: number; token?: string }> {
@@ -50,7 +52,7 @@ async function startOwn (file: string): Promise<{ port: number; token?: string }
     env: { ...process.env, UPSTREAM_URL: mock.url, OPENAI_API_KEY: UPSTREAM_KEY },
     stdio: ['pipe', 'pipe', 'inherit']
   })
-  children.push(child)
+  ownChildren.push(child)
   const [ready] = await once(createInterface({ input: child.stdout! }), 'line') as [string]
   return JSON.parse(ready) as { port: number; token?: string }
 }
@@ -74,7 +76,7 @@ async function startPortkey (): Promise<Side | undefined> {
   const port = (probe.address() as { port: number }).port
   await new Promise(resolve => probe.close(resolve))
   const child = spawn(process.execPath, [PORTKEY_SERVER, `--port=${port}`, '--headless'], { env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', 'inherit'] })
-  children.push(child)
+  otherChildren.push(child)
   for (let i = 0; i < 100; i++) {
     const up = await new Promise<boolean>(resolve => { const s = connect(port, '127.0.0.1', () => { s.destroy(); resolve(true) }); s.on('error', () => resolve(false)) })
     if (up) break
@@ -178,8 +180,7 @@ await sequential(false)
 await sequential(true)
 await concurrent(false)
 await concurrent(true)
-// Our servers exit when stdin closes (gatehouse prints its audit line count first); Portkey is killed.
-for (const c of children.slice(0, 2)) c.stdin!.end()
-await Promise.all(children.slice(0, 2).map(c => once(c, 'exit')))
-for (const c of children.slice(2)) c.kill()
+for (const c of ownChildren) c.stdin!.end()
+await Promise.all(ownChildren.map(c => once(c, 'exit')))
+for (const c of otherChildren) c.kill()
 mock.server.close()

@@ -33,10 +33,32 @@ export async function startBenchPostgres (run: BenchRun): Promise<{ db: Embedded
   return { db, directEnv }
 }
 
-/** pgbench's tables at `scale`, made directly. */
-export function pgbenchInit (pgbench: string, scale: string, directEnv: NodeJS.ProcessEnv): void {
-  const init = spawnSync(pgbench, ['-i', '-q', '-s', scale], { env: directEnv })
-  if (init.status !== 0) throw new Error(`pgbench -i failed: ${init.stderr.toString()}`)
+/** pgbench from $PGBENCH, else from PATH (Debian: postgresql-contrib). */
+export const PGBENCH = process.env.PGBENCH ?? 'pgbench'
+
+/** A bench run with its PostgreSQL, and libpq variables that reach it directly. */
+export interface PgbenchDatabase extends BenchRun { db: EmbeddedPostgres; directEnv: NodeJS.ProcessEnv }
+
+/**
+ * The frame of a pgbench benchmark: a run dir, an embedded PostgreSQL with pgbench's tables at `scale`,
+ * then `body`. An error is printed and sets the exit code; the cleanups run in reverse order either way,
+ * then the dir is removed.
+ */
+export async function withPgbenchDatabase (scale: string, body: (run: PgbenchDatabase) => Promise<void>): Promise<void> {
+  const run = await benchRun('gatehouse-bench-pg-')
+  try {
+    const { db, directEnv } = await startBenchPostgres(run)
+    console.log(`initialising pgbench data (scale ${scale}) ...`)
+    const init = spawnSync(PGBENCH, ['-i', '-q', '-s', scale], { env: directEnv })
+    if (init.status !== 0) throw new Error(`pgbench -i failed: ${init.stderr.toString()}`)
+    await body({ ...run, db, directEnv })
+  } catch (err) {
+    console.error(err)
+    process.exitCode = 1
+  } finally {
+    for (const fn of run.cleanups.reverse()) await fn().catch(() => {})
+    await rm(run.dir, { recursive: true, force: true })
+  }
 }
 
 /**
@@ -71,10 +93,10 @@ export async function startBenchGatehouse (run: BenchRun, db: EmbeddedPostgres, 
 export const percentile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]
 
 /** One `pgbench -S` run: its TPS and every transaction's latency in µs, sorted (from pgbench's per-transaction log). */
-export async function pgbenchSelect (pgbench: string, env: NodeJS.ProcessEnv, opts: { dir: string; mode: string; clients: number; seconds: string }): Promise<{ tps: number; latenciesUs: number[] }> {
+export async function pgbenchSelect (env: NodeJS.ProcessEnv, opts: { dir: string; mode: string; clients: number; seconds: string }): Promise<{ tps: number; latenciesUs: number[] }> {
   const logDir = await mkdtemp(join(opts.dir, 'run-'))
   try {
-    const child = spawn(pgbench, ['-S', '-n', '-M', opts.mode, '-c', String(opts.clients), '-j', String(Math.min(opts.clients, 2)), '-T', opts.seconds, '-l', '--log-prefix', join(logDir, 'tx')], { env, cwd: logDir })
+    const child = spawn(PGBENCH, ['-S', '-n', '-M', opts.mode, '-c', String(opts.clients), '-j', String(Math.min(opts.clients, 2)), '-T', opts.seconds, '-l', '--log-prefix', join(logDir, 'tx')], { env, cwd: logDir })
     let out = ''
     child.stdout.on('data', (b: Buffer) => { out += b.toString() })
     child.stderr.on('data', (b: Buffer) => { out += b.toString() })

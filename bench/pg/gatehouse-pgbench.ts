@@ -8,9 +8,8 @@
  * steadier than TPS on a shared machine. `--wait-ms` pauses between the start-up and the runs (time to attach strace). GH_BENCH_NO_AUDIT=1
  * turns the audit sink off (diagnosis only).
  */
-import { rm } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { benchRun, pgbenchInit, pgbenchSelect, startBenchGatehouse, startBenchPostgres } from './bench-gatehouse.js'
+import { pgbenchSelect, startBenchGatehouse, withPgbenchDatabase } from './bench-gatehouse.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -21,13 +20,9 @@ const { values: args } = parseArgs({
     'wait-ms': { type: 'string', default: '0' }
   }
 })
-const PGBENCH = process.env.PGBENCH ?? 'pgbench'
-const bench = await benchRun('gatehouse-bench-pg-')
-const { dir, cleanups } = bench
 
-try {
-  const { db, directEnv } = await startBenchPostgres(bench)
-  pgbenchInit(PGBENCH, args.scale as string, directEnv)
+await withPgbenchDatabase(args.scale as string, async (bench) => {
+  const { dir, db, directEnv } = bench
   const { env } = await startBenchGatehouse(bench, db, directEnv)
   console.log(`gatehouse pid ${process.pid}`)
   await new Promise((resolve) => setTimeout(resolve, Number(args['wait-ms'])))
@@ -36,16 +31,10 @@ try {
     for (const c of (args.clients as string).split(',').map(Number)) {
       const cpu0 = process.cpuUsage()
       const ru0 = process.resourceUsage()
-      const { tps, latenciesUs: latencies } = await pgbenchSelect(PGBENCH, env, { dir, mode, clients: c, seconds: args.seconds as string })
+      const { tps, latenciesUs: latencies } = await pgbenchSelect(env, { dir, mode, clients: c, seconds: args.seconds as string })
       const cpu = process.cpuUsage(cpu0)
       const ru = process.resourceUsage()
       console.log(`${mode.padEnd(9)} c=${String(c).padStart(3)}  tps ${tps.toFixed(0).padStart(7)}  p50 ${(latencies[Math.floor(latencies.length / 2)] / 1000).toFixed(3)} ms  p99 ${(latencies[Math.floor(latencies.length * 0.99)] / 1000).toFixed(3)} ms  max ${(latencies[latencies.length - 1] / 1000).toFixed(1)} ms  transactions ${latencies.length}  gatehouse CPU/tx ${((cpu.user + cpu.system) / latencies.length).toFixed(1)} µs (sys ${(cpu.system / latencies.length).toFixed(1)})  ctx switches/tx ${((ru.voluntaryContextSwitches - ru0.voluntaryContextSwitches) / latencies.length).toFixed(2)} vol ${((ru.involuntaryContextSwitches - ru0.involuntaryContextSwitches) / latencies.length).toFixed(2)} invol`)
     }
   }
-} catch (err) {
-  console.error(err)
-  process.exitCode = 1
-} finally {
-  for (const fn of cleanups.reverse()) await fn().catch(() => {})
-  await rm(dir, { recursive: true, force: true })
-}
+})

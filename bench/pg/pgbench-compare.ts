@@ -10,12 +10,12 @@
  * most 0.1 ms per query. Reference on the 2-core dev box: PgBouncer 1.18 kept 0.48-0.54 of direct TPS at
  * c=10 simple and added about 0.035 ms p50 at c=1.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chmod, rm, writeFile } from 'node:fs/promises'
+import { spawn, spawnSync } from 'node:child_process'
+import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createServer } from 'node:net'
-import { benchRun, percentile, pgbenchInit, pgbenchSelect, startBenchGatehouse, startBenchPostgres } from './bench-gatehouse.js'
+import { PGBENCH, percentile, pgbenchSelect, startBenchGatehouse, withPgbenchDatabase } from './bench-gatehouse.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -25,7 +25,6 @@ const { values: args } = parseArgs({
     scale: { type: 'string', default: '10' }
   }
 })
-const PGBENCH = process.env.PGBENCH ?? 'pgbench'
 const PGBOUNCER = process.env.PGBOUNCER ?? 'pgbouncer'
 if (spawnSync(PGBENCH, ['--version']).status !== 0) {
   console.error(`pgbench not found (${PGBENCH}); install postgresql-contrib or set PGBENCH`)
@@ -33,20 +32,14 @@ if (spawnSync(PGBENCH, ['--version']).status !== 0) {
 }
 const hasPgbouncer = spawnSync(PGBOUNCER, ['--version']).status === 0
 
-const bench = await benchRun('gatehouse-bench-pg-')
-const { dir, cleanups } = bench
-const children: ChildProcess[] = []
-
 async function freePort (): Promise<number> {
   return await new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => { resolve(port) }) })
   })
 }
 
-try {
-  const { db, directEnv } = await startBenchPostgres(bench)
-  console.log(`initialising pgbench data (scale ${args.scale}) ...`)
-  pgbenchInit(PGBENCH, args.scale as string, directEnv)
+await withPgbenchDatabase(args.scale as string, async (bench) => {
+  const { dir, cleanups, db, directEnv } = bench
   // gatehouse with the real dev issuer, a compiled policy (one allow rule) and an audit file.
   const { env: gatehouseEnv } = await startBenchGatehouse(bench, db, directEnv)
   const targets: Array<{ name: string; env: NodeJS.ProcessEnv }> = [
@@ -64,7 +57,8 @@ try {
     const bouncer = asRoot
       ? spawn('runuser', ['-u', 'postgres', '--', PGBOUNCER, join(dir, 'pgbouncer.ini')], { stdio: 'ignore' })
       : spawn(PGBOUNCER, [join(dir, 'pgbouncer.ini')], { stdio: 'ignore' })
-    children.push(bouncer)
+    // SIGTERM, not SIGINT: runuser ignores SIGINT and only passes SIGTERM on, so the run never ended.
+    cleanups.push(async () => { bouncer.kill('SIGTERM') })
     await new Promise((resolve) => setTimeout(resolve, 500))
     targets.push({ name: 'pgbouncer', env: { ...directEnv, PGPORT: String(port) } })
   } else {
@@ -74,7 +68,7 @@ try {
   interface Result { tps: number; p50Ms: number; p99Ms: number; maxMs: number }
   // Asynchronous: gatehouse runs in this process and must keep serving while pgbench runs.
   const run = async (env: NodeJS.ProcessEnv, mode: string, clients: number): Promise<Result> => {
-    const { tps, latenciesUs: l } = await pgbenchSelect(PGBENCH, env, { dir, mode, clients, seconds: args.seconds as string })
+    const { tps, latenciesUs: l } = await pgbenchSelect(env, { dir, mode, clients, seconds: args.seconds as string })
     return { tps, p50Ms: percentile(l, 0.5) / 1000, p99Ms: percentile(l, 0.99) / 1000, maxMs: l[l.length - 1] / 1000 }
   }
 
@@ -93,12 +87,4 @@ try {
       console.log(`${mode.padEnd(9)} ${String(c).padStart(3)}  ${targets.map((t) => { const r = results.get(t.name) as Result; return r.tps.toFixed(0).padStart(16) + r.p50Ms.toFixed(3).padStart(8) }).join('')}  ${(g.tps / d.tps).toFixed(2).padStart(9)}  ${(g.p50Ms - d.p50Ms).toFixed(3).padStart(10)}${b !== undefined ? (b.tps / d.tps).toFixed(2).padStart(16) : ''}`)
     }
   }
-} catch (err) {
-  console.error(err)
-  process.exitCode = 1
-} finally {
-  // SIGTERM, not SIGINT: runuser ignores SIGINT and only passes SIGTERM on, so the run never ended.
-  for (const c of children) c.kill('SIGTERM')
-  for (const fn of cleanups.reverse()) await fn().catch(() => {})
-  await rm(dir, { recursive: true, force: true })
-}
+})

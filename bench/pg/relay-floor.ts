@@ -7,11 +7,9 @@
  *
  * Run: npx tsx bench/pg/relay-floor.ts [--seconds 5] [--clients 1,10] [--modes prepared,simple] [--rounds 3]
  */
-import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { connect, createServer, type AddressInfo } from 'node:net'
-import { benchRun, percentile, pgbenchInit, pgbenchSelect, startBenchGatehouse, startBenchPostgres } from './bench-gatehouse.js'
+import { percentile, pgbenchSelect, startBenchGatehouse, withPgbenchDatabase } from './bench-gatehouse.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -22,14 +20,9 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' }
   }
 })
-const PGBENCH = process.env.PGBENCH ?? 'pgbench'
-const bench = await benchRun('gatehouse-bench-pg-')
-const { dir, cleanups } = bench
 
-try {
-  const { db, directEnv } = await startBenchPostgres(bench)
-  pgbenchInit(PGBENCH, args.scale as string, directEnv)
-
+await withPgbenchDatabase(args.scale as string, async (bench) => {
+  const { dir, cleanups, db, directEnv } = bench
   const pipe = createServer({ noDelay: true }, (client) => {
     const up = connect({ host: db.host, port: db.port, noDelay: true })
     client.on('data', (c: Buffer) => { if (!up.write(c)) { client.pause(); up.once('drain', () => client.resume()) } })
@@ -51,7 +44,7 @@ try {
 
   const run = async (env: NodeJS.ProcessEnv, mode: string, c: number): Promise<{ tps: number; p50Ms: number; cpuUs: number }> => {
     const cpu0 = process.cpuUsage()
-    const { tps, latenciesUs } = await pgbenchSelect(PGBENCH, env, { dir, mode, clients: c, seconds: args.seconds as string })
+    const { tps, latenciesUs } = await pgbenchSelect(env, { dir, mode, clients: c, seconds: args.seconds as string })
     const cpu = process.cpuUsage(cpu0)
     return { tps, p50Ms: percentile(latenciesUs, 0.5) / 1000, cpuUs: (cpu.user + cpu.system) / latenciesUs.length }
   }
@@ -68,10 +61,4 @@ try {
       console.log(`${mode.padEnd(9)} ${String(c).padStart(3)}  ${targets.map((t) => tps(t.name).toFixed(0).padStart(15) + p50(t.name).toFixed(3).padStart(8)).join('')}  ${(tps('pipe') / tps('direct')).toFixed(2).padStart(11)}  ${(tps('gatehouse') / tps('direct')).toFixed(2).padStart(9)}  ${(p50('pipe') - p50('direct')).toFixed(3).padStart(9)}  ${(p50('gatehouse') - p50('direct')).toFixed(3).padStart(7)}  ${cpuUs('pipe').toFixed(0).padStart(7)} µs  ${cpuUs('gatehouse').toFixed(0).padStart(6)} µs`)
     }
   }
-} catch (err) {
-  console.error(err)
-  process.exitCode = 1
-} finally {
-  for (const fn of cleanups.reverse()) await fn().catch(() => {})
-  await rm(dir, { recursive: true, force: true })
-}
+})

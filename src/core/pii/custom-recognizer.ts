@@ -3,7 +3,7 @@ import type { CustomRecognizerSpec } from '../events/index.js'
 import { RecognizerError } from '../errors.js'
 import { isLuhnValid, isMod97Valid } from './checksums.js'
 import { CONTEXT_WINDOW_CHARS } from './regex-recognizer.js'
-import { patternFirstChars, patternLengthBounds } from './pattern-bounds.js'
+import { patternShapeOf } from './pattern-bounds.js'
 import type { Candidate, Recognizer } from './types.js'
 
 /** The longest match a policy-declared pattern may have; it bounds the stream masker's hold-back. */
@@ -33,7 +33,7 @@ export function compileRecognizer (spec: CustomRecognizerSpec): Recognizer {
     const why = err instanceof RE2JSException ? err.message : String(err)
     throw new RecognizerError(`recognizer ${entity}: invalid RE2 pattern: ${why}`)
   }
-  const bounds = patternLengthBounds(pattern)
+  const { bounds, firstChars } = patternShapeOf(pattern)
   if (bounds.max === Infinity) {
     throw new RecognizerError(`recognizer ${entity}: pattern can match unboundedly long text; bound every repetition (e.g. \\d{1,20} instead of \\d+) so a match is at most ${MAX_CUSTOM_MATCH_CHARS} characters`)
   }
@@ -75,7 +75,6 @@ export function compileRecognizer (spec: CustomRecognizerSpec): Recognizer {
   const pendingFrom = (text: string, floor: number): number => Math.max(floor, text.length - maxLength)
   // When every match begins with one of a few ASCII characters (EMP-\d{6} with E), a stream runs this
   // recognizer only after one of them; else it runs on every push.
-  const firstChars = patternFirstChars(pattern)
   const trigger = firstChars === undefined ? undefined : { chars: firstChars, lead: 0, trail: 0 }
   return { entity, priority: CUSTOM_PRIORITY, maxLength, scan, pendingFrom, ...(trigger === undefined ? {} : { trigger }) }
 }

@@ -5,28 +5,29 @@ export interface LengthBounds { min: number; max: number }
  * A piece of a pattern: its length bounds, and the ASCII codes a non-empty match of it can begin
  * with (null: some other character may begin one, or the analysis is not sure).
  */
-interface Shape extends LengthBounds { first: Set<number> | null }
+interface Piece extends LengthBounds { first: Set<number> | null }
 
-/**
- * Length bounds of an RE2 pattern that RE2 has already accepted (so the syntax is known good). Any
- * character class may match a character outside the BMP, so it counts as 1..2 units.
- * @see https://github.com/google/re2/wiki/Syntax
- */
-export function patternLengthBounds (pattern: string): LengthBounds {
-  const { min, max } = patternShape(pattern)
-  return { min, max }
+/** What a policy-declared pattern's recognizer needs to know about it (see patternShapeOf). */
+export interface PatternShape {
+  /** Shortest and longest match; max is Infinity when unbounded. */
+  bounds: LengthBounds
+  /**
+   * The ASCII characters every match begins with, or undefined when a match may begin with any other
+   * character or the pattern is too involved to tell. It lets a stream skip detection steps over text
+   * without them, so a superset is always safe and undefined is the answer whenever in doubt.
+   */
+  firstChars: string | undefined
 }
 
 /**
- * The ASCII characters every match of an RE2 pattern (already accepted by RE2) begins with, or
- * undefined when a match may begin with any other character or the pattern is too involved to tell.
- * It lets a stream skip detection steps over text without them, so a superset is always safe and
- * undefined is the answer whenever in doubt.
+ * The shape of an RE2 pattern that RE2 has already accepted (so the syntax is known good), in one pass.
+ * Any character class may match a character outside the BMP, so it counts as 1..2 units.
+ * @see https://github.com/google/re2/wiki/Syntax
  */
-export function patternFirstChars (pattern: string): string | undefined {
-  const { first } = patternShape(pattern)
-  if (first === null || first.size === 0) return undefined
-  return String.fromCharCode(...[...first].sort((a, b) => a - b))
+export function patternShapeOf (pattern: string): PatternShape {
+  const { min, max, first } = shapeOf(pattern)
+  const firstChars = first === null || first.size === 0 ? undefined : String.fromCharCode(...[...first].sort((a, b) => a - b))
+  return { bounds: { min, max }, firstChars }
 }
 
 const DIGITS = codes('0123456789')
@@ -46,16 +47,16 @@ function union (a: Set<number> | null, b: Set<number> | null): Set<number> | nul
   return a === null || b === null ? null : new Set([...a, ...b])
 }
 
-const EMPTY = (): Shape => ({ min: 0, max: 0, first: new Set() })
-const ONE_OF = (first: Set<number> | null): Shape => ({ min: 1, max: 2, first })
+const EMPTY = (): Piece => ({ min: 0, max: 0, first: new Set() })
+const ONE_OF = (first: Set<number> | null): Piece => ({ min: 1, max: 2, first })
 
-function patternShape (pattern: string): Shape {
+function shapeOf (pattern: string): Piece {
   let i = 0
   /** Any (?i) anywhere: folded over the whole first set at the end (a superset, so safe). */
   let isCaseless = false
   const peek = (): string => pattern[i] ?? ''
 
-  const alternation = (): Shape => {
+  const alternation = (): Piece => {
     const out = concatenation()
     while (peek() === '|') {
       i++
@@ -67,7 +68,7 @@ function patternShape (pattern: string): Shape {
     return out
   }
 
-  const concatenation = (): Shape => {
+  const concatenation = (): Piece => {
     const out = EMPTY()
     while (i < pattern.length && peek() !== '|' && peek() !== ')') {
       const a = repeated(atom())
@@ -79,7 +80,7 @@ function patternShape (pattern: string): Shape {
     return out
   }
 
-  const repeated = (a: Shape): Shape => {
+  const repeated = (a: Piece): Piece => {
     const out = a
     for (;;) {
       const c = peek()
@@ -157,7 +158,7 @@ function patternShape (pattern: string): Shape {
     else if (c >= '0' && c <= '7') while (i < pattern.length && peek() >= '0' && peek() <= '7') i++
   }
 
-  const escape = (): Shape => {
+  const escape = (): Piece => {
     // i is at '\'
     const c = pattern[i + 1] ?? ''
     if ('bBAz'.includes(c)) { i += 2; return EMPTY() }
@@ -176,7 +177,7 @@ function patternShape (pattern: string): Shape {
     return ONE_OF(code === null ? null : new Set([code]))
   }
 
-  const atom = (): Shape => {
+  const atom = (): Piece => {
     const c = peek()
     if (c === '(') {
       i++

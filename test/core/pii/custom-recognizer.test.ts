@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { RE2JS } from 're2js'
 import t from 'tap'
 import { compileRecognizer, createDetector, createMasker, createStreamMasker, detectEntities, MAX_CUSTOM_MATCH_CHARS } from '../../../src/core/pii/index.js'
-import { patternFirstChars, patternLengthBounds } from '../../../src/core/pii/pattern-bounds.js'
+import { patternShapeOf } from '../../../src/core/pii/pattern-bounds.js'
 
 t.test('a policy-declared recognizer finds its entity', async (t) => {
   const m = createMasker({ style: 'label', custom: [{ entity: 'EMPLOYEE_ID', pattern: '\\bEMP-[0-9]{6}\\b' }] })
@@ -54,9 +54,9 @@ t.test('pattern length bounds follow RE2 syntax', async (t) => {
     ['abc', 3, 3], ['a{2,5}', 2, 5], ['[a-z]{3}', 3, 6], ['(?i)ab|cde', 2, 3], ['\\bx\\b', 1, 1], ['\\Q.*\\E', 2, 2],
     ['(?P<n>a)(?:bc)?', 1, 3], ['a{2}?', 2, 2], ['x{,3}', 5, 5], ['\\pL\\p{Greek}\\x41\\x{1F600}', 4, 8], ['^a$', 1, 1], ['😀', 2, 2]
   ]
-  for (const [p, min, max] of cases) t.same(patternLengthBounds(p), { min, max }, p)
-  t.equal(patternLengthBounds('a+').max, Infinity)
-  t.equal(patternLengthBounds('(ab)*c').max, Infinity)
+  for (const [p, min, max] of cases) t.same(patternShapeOf(p).bounds, { min, max }, p)
+  t.equal(patternShapeOf('a+').bounds.max, Infinity)
+  t.equal(patternShapeOf('(ab)*c').bounds.max, Infinity)
 })
 
 t.test('the characters a pattern\'s matches begin with are known when they are few ASCII ones', async (t) => {
@@ -68,10 +68,10 @@ t.test('the characters a pattern\'s matches begin with are known when they are f
     ['.x', undefined], ['[^a]x', undefined], ['\\pLx', undefined], ['é\\d', undefined], ['[a-cé]x', undefined],
     ['\\x41b', undefined], ['[[:alpha:]]x', undefined], ['\\Wx', undefined], ['(?i)key-\\d', undefined], ['(?i)[r-t]x', undefined]
   ]
-  for (const [p, chars] of cases) t.equal(patternFirstChars(p), chars, p)
+  for (const [p, chars] of cases) t.equal(patternShapeOf(p).firstChars, chars, p)
 })
 
-t.test('every RE2 match begins with one of the characters patternFirstChars names', async (t) => {
+t.test('every RE2 match begins with one of the first characters patternShapeOf names', async (t) => {
   const piece = fc.constantFrom('a', 'b', 'K', 's', 'é', '-', '\\.', '\\d', '\\w', '\\s', '\\W', '.', '[a-c]', '[^x]', '[k-m]', '\\b', '^', '(?i)', '\\x41', '\\pL', '\\Qab\\E')
   const quantifier = fc.constantFrom('', '', '', '?', '*', '{0,2}', '{1,3}')
   const term = fc.tuple(piece, quantifier).map(([p, q]) => /^(?:\\b|\^|\(\?i\))$/.test(p) ? p : p + q)
@@ -83,7 +83,7 @@ t.test('every RE2 match begins with one of the characters patternFirstChars name
   fc.assert(fc.property(pattern, text, (p, s) => {
     let re: RE2JS
     try { re = RE2JS.compile(p) } catch { return true }
-    const first = patternFirstChars(p)
+    const first = patternShapeOf(p).firstChars
     if (first === undefined) return true
     const m = re.matcher(s)
     for (let at = 0; at < s.length && m.find(at); at = m.start() + 1) {

@@ -11,6 +11,15 @@ function recordingSocket (highWaterMark = 1024 * 1024): { socket: Writable; writ
   return { socket, writes }
 }
 
+/** Pushes `frames` into a new writer, flushes it once, and returns what each socket write carried. */
+function flushedWrites (...frames: Buffer[]): string[] {
+  const { socket, writes } = recordingSocket()
+  const w = new CoalescingWriter()
+  for (const f of frames) w.push(f)
+  w.flushTo(socket)
+  return writes.map((b) => b.toString())
+}
+
 t.test('frames that are consecutive views of one chunk leave as one write of that memory, not a copy', async (t) => {
   const chunk = Buffer.from('aaaabbbbbcccccc')
   const { socket, writes } = recordingSocket()
@@ -28,25 +37,12 @@ t.test('frames that are consecutive views of one chunk leave as one write of tha
 
 t.test('frames from different places are joined in order into one write', async (t) => {
   const chunk = Buffer.from('aaaabbbbcccc')
-  const made = Buffer.from('XY')
-  const { socket, writes } = recordingSocket()
-  const w = new CoalescingWriter()
-  w.push(chunk.subarray(0, 4))
-  w.push(chunk.subarray(4, 8))
-  w.push(made)
-  w.push(chunk.subarray(8))
-  w.flushTo(socket)
-  t.same(writes.map((b) => b.toString()), ['aaaabbbbXYcccc'])
+  t.same(flushedWrites(chunk.subarray(0, 4), chunk.subarray(4, 8), Buffer.from('XY'), chunk.subarray(8)), ['aaaabbbbXYcccc'])
 })
 
 t.test('a gap in the same chunk is not bridged', async (t) => {
   const chunk = Buffer.from('aaaa--bbbb')
-  const { socket, writes } = recordingSocket()
-  const w = new CoalescingWriter()
-  w.push(chunk.subarray(0, 4))
-  w.push(chunk.subarray(6))
-  w.flushTo(socket)
-  t.same(writes.map((b) => b.toString()), ['aaaabbbb'])
+  t.same(flushedWrites(chunk.subarray(0, 4), chunk.subarray(6)), ['aaaabbbb'])
 })
 
 t.test('clear() forgets everything collected, merged runs included', async (t) => {
